@@ -1,0 +1,155 @@
+"""The ``hub-booking`` command: migrate, seed-demo, create-user, create-token, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from hub_booking.app import utc_now
+from hub_booking.db import engine as db
+from hub_booking.domain.errors import DomainError
+from hub_booking.i18n import translate
+from hub_booking.settings import LANGUAGES, Settings, SettingsError
+
+
+async def migrate(settings: Settings, *, quiet: bool = False) -> None:
+    """Apply every migration not applied yet (safe to run twice)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    engine = db.use_database(settings.database_url)
+    await db.start(engine)
+    try:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):  # Piccolo narrates each step with emoji
+            result = await run_forwards(app_name="all")
+        if not result.success:
+            raise RuntimeError(f"migration failed: {result.message}\n{out.getvalue()}")
+        if not quiet:
+            print("database is up to date")
+    finally:
+        await db.stop(engine)
+
+
+async def _seed(settings: Settings, args: argparse.Namespace) -> None:
+    from hub_booking.services import demo
+
+    await migrate(settings, quiet=True)
+    engine = db.use_database(settings.database_url)
+    await db.start(engine)
+    try:
+        for line in await demo.seed(utc_now()):
+            print(line)
+    finally:
+        await db.stop(engine)
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
+    from hub_booking.services import accounts
+
+    engine = db.use_database(settings.database_url)
+    await db.start(engine)
+    try:
+        user_id = await accounts.save_user(
+            args.email,
+            args.password,
+            utc_now(),
+            name=args.name,
+            language=args.language,
+            platform_admin=(args.role == "platform_admin") if args.role else None,
+            hub_slug=args.hub,
+            association_slug=args.association,
+            representative=args.representative,
+        )
+    finally:
+        await db.stop(engine)
+    print(user_id)
+
+
+async def _create_token(settings: Settings, args: argparse.Namespace) -> None:
+    from hub_booking.services import accounts
+
+    engine = db.use_database(settings.database_url)
+    await db.start(engine)
+    try:
+        token = await accounts.create_token(args.email, args.name or "cli", utc_now(), settings.secret_key)
+    finally:
+        await db.stop(engine)
+    print("Personal API token (shown once; send it as 'Authorization: Bearer <token>'):")
+    print(token)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    asyncio.run(migrate(settings))
+    uvicorn.run(
+        "hub_booking.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hub-booking", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply all migrations (safe to run twice)")
+    sub.add_parser("seed-demo", help="load the demo Fès-Meknès hub (idempotent) and print the logins")
+    user = sub.add_parser("create-user", help="create or update a user; prints its id")
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--name")
+    user.add_argument("--role", choices=("platform_admin", "hub_manager", "member"))
+    user.add_argument("--hub", help="slug of the hub this user manages")
+    user.add_argument("--association", help="slug of the association this user belongs to")
+    user.add_argument("--representative", action="store_true", help="represents the association")
+    user.add_argument("--language", choices=LANGUAGES)
+    token = sub.add_parser("create-token", help="print a new personal API token as the last line")
+    token.add_argument("--email", required=True)
+    token.add_argument("--name", help="a label for the token")
+    serve = sub.add_parser("serve", help="migrate, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    return p
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]]] = {
+    "seed-demo": _seed,
+    "create-user": _create_user,
+    "create-token": _create_token,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "serve":
+            _serve(settings, args)
+        elif args.command == "migrate":
+            asyncio.run(migrate(settings))
+        else:
+            if args.command == "create-user" and args.role == "hub_manager" and not args.hub:
+                raise SettingsError("--role hub_manager needs --hub SLUG")
+            asyncio.run(COMMANDS[args.command](settings, args))
+    except (SettingsError, DomainError) as exc:
+        message = translate("en", exc.message, **exc.params) if isinstance(exc, DomainError) else str(exc)
+        field = f" ({exc.field})" if isinstance(exc, DomainError) and exc.field else ""
+        print(f"hub-booking: error: {message}{field}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        print(f"hub-booking: error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

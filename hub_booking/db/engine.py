@@ -1,0 +1,93 @@
+"""Database engines: one place that knows SQLite from PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from hub_booking.db.tables import TABLES
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def make_engine(url: str) -> Engine:
+    """A Piccolo engine for a ``sqlite:///`` or ``postgresql://`` URL (nothing is opened yet)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PostgresEngine(config={"dsn": url.replace("postgres://", "postgresql://", 1)})
+
+
+def use_database(url: str) -> Engine:
+    """Point every table (and Piccolo's migration machinery) at the database of ``url``."""
+    from hub_booking import piccolo_conf
+
+    engine = make_engine(url)
+    if isinstance(engine, SQLiteEngine):
+        _prepare_sqlite_file(Path(engine.path))
+    piccolo_conf.DB = engine
+    for table in (*TABLES, Migration):
+        table._meta.db = engine
+    return engine
+
+
+def current() -> Engine:
+    return TABLES[0]._meta.db
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return (engine or current()).engine_type == "sqlite"
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """WAL lets readers go on while one writer holds the lock; it persists in the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+@contextlib.asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    """One write transaction; IMMEDIATE on SQLite so a check-then-write cannot interleave."""
+    engine = current()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate) as txn:
+            yield txn
+    else:
+        async with engine.transaction() as txn:
+            yield txn
+
+
+async def start(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def ping() -> bool:
+    try:
+        await TABLES[0].raw("SELECT 1").run()
+    except Exception:
+        return False
+    return True
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a UNIQUE constraint failure on either engine."""
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)

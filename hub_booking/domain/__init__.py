@@ -1,0 +1,1 @@
+"""Pure domain: plain functions over frozen dataclasses; no framework, ORM or clock imports."""

@@ -1,0 +1,107 @@
+"""Booking rules of a hub (defaults) and of a resource (overrides): their shape and defaults.
+
+The checks of a booking against these rules come with the booking engine; this module owns
+what a valid rule set is, so hubs and resources can store them from the start.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+
+from hub_booking.domain.errors import N_, Violation
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_OPENING_HOURS: dict[str, list[list[str]]] = {day: [["08:00", "22:00"]] for day in WEEKDAYS}
+DEFAULT_RULES: dict[str, Any] = {
+    "granularity_minutes": 15,
+    "max_minutes": 12 * 60,
+    "max_advance_days": 400,
+}
+INTEGER_RULES = (
+    "min_minutes",
+    "max_minutes",
+    "granularity_minutes",
+    "min_notice_minutes",
+    "max_advance_days",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "cancel_deadline_minutes",
+    "max_future_bookings",
+)
+NUMBER_RULES = ("weekly_quota_hours", "monthly_quota_hours")
+RULE_KEYS = (*INTEGER_RULES, *NUMBER_RULES, "opening_hours")
+_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def opening_hours_violations(raw: Any, field: str = "opening_hours") -> list[Violation]:
+    """Why ``raw`` is not ``{"mon": [["08:00", "20:00"]], ...}`` (empty list when it is)."""
+    bad = Violation(
+        "invalid_opening_hours",
+        N_('Opening hours must look like {"mon": [["08:00", "20:00"]]}, with times HH:MM.'),
+        field,
+    )
+    if not isinstance(raw, dict) or any(day not in WEEKDAYS for day in raw):
+        return [bad]
+    for periods in raw.values():
+        if not isinstance(periods, list):
+            return [bad]
+        previous_end = time.min
+        for period in periods:
+            if (
+                not isinstance(period, list | tuple)
+                or len(period) != 2
+                or not all(isinstance(t, str) and _HHMM.match(t) for t in period)
+            ):
+                return [bad]
+            start, end = (_parse_hhmm(t) for t in period)
+            if end <= start or start < previous_end:
+                return [
+                    Violation(
+                        "invalid_opening_hours",
+                        N_("Each opening period must end after it starts, in order, without overlap."),
+                        field,
+                    )
+                ]
+            previous_end = end
+    return []
+
+
+def rules_violations(raw: Any, field: str = "rules") -> list[Violation]:
+    """Why ``raw`` is not a valid rule set (empty list when it is)."""
+    if not isinstance(raw, dict):
+        return [Violation("invalid_rules", N_("Rules must be an object."), field)]
+    found: list[Violation] = []
+    for key, value in raw.items():
+        name = f"{field}.{key}"
+        if key not in RULE_KEYS:
+            found.append(Violation("unknown_rule", N_("Unknown rule %(rule)s."), name, {"rule": key}))
+        elif key == "opening_hours":
+            found.extend(opening_hours_violations(value, name))
+        elif not _is_non_negative_number(value, integer=key in INTEGER_RULES):
+            found.append(
+                Violation("invalid_rule", N_("%(rule)s must be a number of 0 or more."), name, {"rule": key})
+            )
+        elif key == "granularity_minutes" and value == 0:
+            found.append(Violation("invalid_rule", N_("The granularity must be at least 1 minute."), name))
+    return found
+
+
+def effective_rules(hub_rules: dict[str, Any], resource_rules: dict[str, Any]) -> dict[str, Any]:
+    """Contract defaults, overridden by the hub's rules, overridden by the resource's."""
+    return {**DEFAULT_RULES, **hub_rules, **resource_rules}
+
+
+def _parse_hhmm(text: str) -> time:
+    if text == "24:00":
+        return time.max
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _is_non_negative_number(value: Any, *, integer: bool) -> bool:
+    if isinstance(value, bool):
+        return False
+    allowed = (int,) if integer else (int, float)
+    return isinstance(value, allowed) and value >= 0

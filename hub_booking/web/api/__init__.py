@@ -1,0 +1,10 @@
+"""The JSON API under /api/v1; every route needs a signed-in caller (session or Bearer)."""
+
+from litestar import Router
+
+from hub_booking.web.api import catalogue
+from hub_booking.web.auth import signed_in
+
+
+def router() -> Router:
+    return Router(path="/api/v1", route_handlers=[*catalogue.HANDLERS], guards=[signed_in], tags=["api"])

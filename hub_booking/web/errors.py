@@ -1,0 +1,103 @@
+"""Exceptions to responses: JSON ``{status_code, detail, extra}`` for the API, pages otherwise.
+
+Every message is translated into the reader's language here, at the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from hub_booking.domain.errors import N_, DomainError, Invalid
+from hub_booking.i18n import translate
+from hub_booking.web.auth import LoginRequired, is_api
+
+log = logging.getLogger("hub_booking")
+
+GENERIC = {
+    400: N_("The request is malformed."),
+    401: N_("Sign in or send an API token."),
+    403: N_("You are not allowed to do this."),
+    404: N_("Not found."),
+    405: N_("This method is not allowed here."),
+    409: N_("This conflicts with the current state."),
+    413: N_("The request is too large."),
+    415: N_("Unsupported content type."),
+    422: N_("Some fields are invalid."),
+    429: N_("Too many requests. Try again later."),
+    500: N_("Something went wrong on our side. Nothing was changed; please try again."),
+}
+CSRF_FAILED = "CSRF token verification failed"
+
+
+def language_of(request: Request) -> str:
+    return request.scope.get("state", {}).get("language") or request.app.state.settings.language
+
+
+def on_domain_error(request: Request, exc: DomainError) -> Response:
+    lang = language_of(request)
+    detail = translate(lang, exc.message, **exc.params)
+    extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
+    if isinstance(exc, Invalid):
+        extra["violations"] = [
+            {"code": v.code, "field": v.field, "message": translate(lang, v.message, **v.params)}
+            for v in exc.violations
+        ]
+    return _respond(request, exc.status_code, detail, extra)
+
+
+def on_http_error(request: Request, exc: HTTPException) -> Response:
+    lang = language_of(request)
+    status = exc.status_code
+    known = exc.detail if exc.detail in GENERIC.values() or exc.detail.startswith(("This API", "Sign in")) else None
+    message = N_("The CSRF token is missing or wrong. Reload the page and try again.") if exc.detail == CSRF_FAILED else known
+    detail = translate(lang, message or GENERIC.get(status, GENERIC[400]))
+    extra: Any = None
+    if isinstance(exc, ValidationException):
+        status, detail = 400, translate(lang, GENERIC[400])
+        extra = exc.extra
+    response = _respond(request, status, detail, extra)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def on_login_required(request: Request, _: LoginRequired) -> Response:
+    return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, translate(language_of(request), GENERIC[500]), None)
+
+
+def _respond(request: Request, status: int, detail: str, extra: Any) -> Response:
+    if is_api(request.scope) or not _wants_html(request):
+        return Response({"status_code": status, "detail": detail, "extra": extra or {}}, status_code=status)
+    if request.headers.get("hx-request"):
+        # htmx swaps only 2xx by default: show the error in the page's flash area instead.
+        return Template(
+            "partials/flash.html",
+            context={"message": detail, "kind": "error"},
+            status_code=status,
+            headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
+        )
+    return Template("pages/error.html", context={"status": status, "message": detail}, status_code=status)
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or bool(request.headers.get("hx-request"))
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: on_domain_error,
+    HTTPException: on_http_error,
+    LoginRequired: on_login_required,
+    Exception: on_unexpected,
+}
