@@ -11,16 +11,17 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, get
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from piccolo.engine.base import Engine
 
 from hub_booking import zones
 from hub_booking.db import engine as db
@@ -63,18 +64,24 @@ def template_environment() -> Environment:
     return env
 
 
-def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Litestar:
-    engine = db.use_database(settings.database_url)
+def create_app(
+    settings: Settings, clock: Callable[[], datetime] = utc_now, engine: Engine | None = None
+) -> Litestar:
+    """The app; it opens and closes its own database engine unless given a started one."""
+    owned = engine is None
+    engine = engine or db.use_database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         zones.self_check()
         log.info("zone data: IANA %s (tzdata package)", zones.IANA_VERSION)
-        await db.start(engine)
+        if owned:
+            await db.start(engine)
         try:
             yield
         finally:
-            await db.stop(engine)
+            if owned:
+                await db.stop(engine)
 
     csrf = CSRFConfig(
         secret=settings.secret_key,
@@ -92,13 +99,17 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> L
         ],
         middleware=[DefineMiddleware(CSRFUnlessBearer, config=csrf), AuthMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment())),
+        template_config=TemplateConfig(
+            instance=JinjaTemplateEngine.from_environment(template_environment())
+        ),
         plugins=[HTMXPlugin()],
         openapi_config=OpenAPIConfig(
             title="hub-booking", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
         state=State({"settings": settings, "clock": clock}),
         lifespan=[lifespan],
-        logging_config=LoggingConfig(log_exceptions="debug", loggers={"hub_booking": {"level": "INFO"}}),
+        logging_config=LoggingConfig(
+            log_exceptions="debug", loggers={"hub_booking": {"level": "INFO"}}
+        ),
         request_max_body_size=1_000_000,
     )

@@ -1,4 +1,4 @@
-"""ASGI entry point for servers: ``uvicorn hub_booking.asgi:app`` (settings from the environment)."""
+"""ASGI entry point: ``uvicorn hub_booking.asgi:app`` (settings from the environment)."""
 
 from hub_booking.app import create_app
 from hub_booking.settings import Settings

@@ -24,9 +24,10 @@ async def migrate(settings: Settings, *, quiet: bool = False) -> None:
     engine = db.use_database(settings.database_url)
     await db.start(engine)
     try:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):  # Piccolo narrates each step with emoji
-            result = await run_forwards(app_name="all")
+        async with db.migration_lock(settings.database_url):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):  # Piccolo narrates each step with emoji
+                result = await run_forwards(app_name="all")
         if not result.success:
             raise RuntimeError(f"migration failed: {result.message}\n{out.getvalue()}")
         if not quiet:
@@ -76,7 +77,9 @@ async def _create_token(settings: Settings, args: argparse.Namespace) -> None:
     engine = db.use_database(settings.database_url)
     await db.start(engine)
     try:
-        token = await accounts.create_token(args.email, args.name or "cli", utc_now(), settings.secret_key)
+        token = await accounts.create_token(
+            args.email, args.name or "cli", utc_now(), settings.secret_key
+        )
     finally:
         await db.stop(engine)
     print("Personal API token (shown once; send it as 'Authorization: Bearer <token>'):")
@@ -101,7 +104,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hub-booking", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply all migrations (safe to run twice)")
-    sub.add_parser("seed-demo", help="load the demo Fès-Meknès hub (idempotent) and print the logins")
+    sub.add_parser(
+        "seed-demo", help="load the demo Fès-Meknès hub (idempotent) and print the logins"
+    )
     user = sub.add_parser("create-user", help="create or update a user; prints its id")
     user.add_argument("--email", required=True)
     user.add_argument("--password", required=True)
@@ -141,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
                 raise SettingsError("--role hub_manager needs --hub SLUG")
             asyncio.run(COMMANDS[args.command](settings, args))
     except (SettingsError, DomainError) as exc:
-        message = translate("en", exc.message, **exc.params) if isinstance(exc, DomainError) else str(exc)
+        message = (
+            translate("en", exc.message, **exc.params) if isinstance(exc, DomainError) else str(exc)
+        )
         field = f" ({exc.field})" if isinstance(exc, DomainError) and exc.field else ""
         print(f"hub-booking: error: {message}{field}", file=sys.stderr)
         return 2

@@ -40,7 +40,7 @@ def translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def gettext_for(language: str):  # noqa: ANN201 - a plain callable
+def gettext_for(language: str):
     return translations(language).gettext
 
 
@@ -88,7 +88,9 @@ def direction(language: str) -> str:
 
 def format_datetime(value: datetime, zone: ZoneInfo, language: str, fmt: str = "medium") -> str:
     """A UTC instant shown on the hub's wall clock, in the reader's language."""
-    return _format_datetime(value.astimezone(zone), format=fmt, tzinfo=zone, locale=_locale(language))
+    return _format_datetime(
+        value.astimezone(zone), format=fmt, tzinfo=zone, locale=_locale(language)
+    )
 
 
 @cache

@@ -11,13 +11,16 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
+from piccolo.engine.base import Engine
 
 from hub_booking.app import create_app
 from hub_booking.cli import migrate
@@ -27,7 +30,9 @@ from hub_booking.settings import Settings
 from tests import factories
 
 ENGINE = os.environ.get("HUB_BOOKING_TEST_DATABASE", "sqlite")
-PG_SERVER = os.environ.get("HUB_BOOKING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_SERVER = os.environ.get(
+    "HUB_BOOKING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 SECRET = "test-secret-key-" + "x" * 32
 NOW = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 
@@ -54,22 +59,34 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A brand-new database for this run, migrated once."""
     if ENGINE == "postgres":
         name = f"hub_booking_test_{os.getpid()}_{secrets.token_hex(3)}"
-
-        async def admin(sql: str) -> None:
-            conn = await asyncpg.connect(PG_SERVER)
-            try:
-                await conn.execute(sql)
-            finally:
-                await conn.close()
-
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
         url = _with_db(PG_SERVER, name)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     asyncio.run(migrate(make_settings(url), quiet=True))
     yield url
     if ENGINE == "postgres":
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty, unmigrated database of the engine under test, dropped afterwards."""
+    if ENGINE != "postgres":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    name = f"hub_booking_fresh_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    yield _with_db(PG_SERVER, name)
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_SERVER)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
 
 
 def make_settings(url: str, **overrides: object) -> Settings:
@@ -82,7 +99,7 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[None]:
+async def database(database_url: str) -> AsyncIterator[Engine]:
     """The run's database, emptied: every test starts from nothing."""
     engine = db.use_database(database_url)
     await db.start(engine)
@@ -91,19 +108,40 @@ async def database(database_url: str) -> AsyncIterator[None]:
         for name in names:
             await engine.run_ddl(f'DELETE FROM "{name}"')
     else:
-        await engine.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
-    yield
+        await engine.run_ddl(
+            "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"
+        )
+    yield engine
     await db.stop(engine)
 
 
-@pytest.fixture
-async def client(database: None, settings: Settings) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(settings, clock=lambda: NOW)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+class Client(httpx.AsyncClient):
+    """An httpx client calling the app in this event loop (Litestar's own test client runs
+    the app in a thread with another loop, where the database pool cannot follow)."""
+
+    app: Litestar
+
+
+@asynccontextmanager
+async def serve_in_loop(app: Litestar) -> AsyncIterator[Client]:
+    # No lifespan here: its task group cannot span pytest's setup and teardown tasks, and
+    # with an injected engine it only runs the zone self-check (tested on its own; the
+    # browser tests run the real server with its full lifespan).
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+    async with Client(transport=transport, base_url="http://testserver.local") as test_client:
+        test_client.app = app
         yield test_client
 
 
 @pytest.fixture
-async def cast(database: None) -> factories.Cast:
+async def client(database: Engine, settings: Settings) -> AsyncIterator[Client]:
+    async with serve_in_loop(
+        create_app(settings, clock=lambda: NOW, engine=database)
+    ) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def cast(database: Engine) -> factories.Cast:
     """The fixed cast: two hubs, associations A and B, and one user for every role."""
     return await factories.make_cast(SECRET, NOW)

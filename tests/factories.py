@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub_booking.db.tables import AppUser, Association, Hub, HubManager, Membership, Region, Resource
+from hub_booking.db.tables import (
+    AppUser,
+    Association,
+    Hub,
+    HubManager,
+    Membership,
+    Region,
+    Resource,
+)
 from hub_booking.domain.rules import DEFAULT_OPENING_HOURS
 from hub_booking.services import accounts
 
@@ -20,7 +28,9 @@ async def make_region(slug: str = "fes-meknes") -> int:
     return (await Region.insert(Region(slug=slug, name_fr=slug)).returning(Region.id))[0]["id"]
 
 
-async def make_hub(now: datetime, slug: str = "fes", region: str = "fes-meknes", **fields: Any) -> int:
+async def make_hub(
+    now: datetime, slug: str = "fes", region: str = "fes-meknes", **fields: Any
+) -> int:
     values = {
         "name_fr": f"Pôle {slug}",
         "name_ar": f"قطب {slug}",
@@ -34,13 +44,26 @@ async def make_hub(now: datetime, slug: str = "fes", region: str = "fes-meknes",
 
 
 async def make_resource(now: datetime, hub: int, kind: str = "space", **fields: Any) -> int:
-    values = {"name_fr": "Salle", "name_ar": "قاعة", "capacity": 20 if kind == "space" else None, "quantity": 1, **fields}
+    values = {
+        "name_fr": "Salle",
+        "name_ar": "قاعة",
+        "capacity": 20 if kind == "space" else None,
+        "quantity": 1,
+        **fields,
+    }
     row = Resource(hub=hub, kind=kind, created_at=now, **values)
     return (await Resource.insert(row).returning(Resource.id))[0]["id"]
 
 
-async def make_association(now: datetime, slug: str = "assoc-a", region: str = "fes-meknes", **fields: Any) -> int:
-    values = {"name_fr": f"Association {slug}", "name_ar": f"جمعية {slug}", "status": "active", **fields}
+async def make_association(
+    now: datetime, slug: str = "assoc-a", region: str = "fes-meknes", **fields: Any
+) -> int:
+    values = {
+        "name_fr": f"Association {slug}",
+        "name_ar": f"جمعية {slug}",
+        "status": "active",
+        **fields,
+    }
     row = Association(slug=slug, region=await make_region(region), created_at=now, **values)
     return (await Association.insert(row).returning(Association.id))[0]["id"]
 
@@ -88,7 +111,16 @@ class Cast:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-ROLES = ("anonymous", "member_a", "rep_a", "member_b", "manager", "other_manager", "admin", "outsider")
+ROLES = (
+    "anonymous",
+    "member_a",
+    "rep_a",
+    "member_b",
+    "manager",
+    "other_manager",
+    "admin",
+    "outsider",
+)
 
 
 async def make_cast(secret: str, now: datetime) -> Cast:
@@ -100,9 +132,15 @@ async def make_cast(secret: str, now: datetime) -> Cast:
     association_a = await make_association(now, "assoc-a")
     association_b = await make_association(now, "assoc-b", region="rabat-sale-kenitra")
     users = {
-        "member_a": await make_user(now, "member.a@example.org", member_of={association_a: "member"}),
-        "rep_a": await make_user(now, "rep.a@example.org", member_of={association_a: "representative"}),
-        "member_b": await make_user(now, "member.b@example.org", member_of={association_b: "member"}),
+        "member_a": await make_user(
+            now, "member.a@example.org", member_of={association_a: "member"}
+        ),
+        "rep_a": await make_user(
+            now, "rep.a@example.org", member_of={association_a: "representative"}
+        ),
+        "member_b": await make_user(
+            now, "member.b@example.org", member_of={association_b: "member"}
+        ),
         "manager": await make_user(now, "manager@example.org", manages=(hub,)),
         "other_manager": await make_user(now, "manager.rabat@example.org", manages=(other_hub,)),
         "admin": await make_user(now, "admin@example.org", admin=True),
@@ -112,4 +150,6 @@ async def make_cast(secret: str, now: datetime) -> Cast:
     for role, user_id in users.items():
         email = (await AppUser.select(AppUser.email).where(AppUser.id == user_id).first())["email"]
         tokens[role] = await accounts.create_token(email, "test", now, secret)
-    return Cast(hub, other_hub, room, projectors, other_room, association_a, association_b, tokens, users)
+    return Cast(
+        hub, other_hub, room, projectors, other_room, association_a, association_b, tokens, users
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import fcntl
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,10 +14,12 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from hub_booking.db.tables import TABLES
 
 SQLITE_BUSY_TIMEOUT_S = 30
+MIGRATION_LOCK_KEY = 0x6875625F62  # any constant shared by every instance
 
 
 def make_engine(url: str) -> Engine:
@@ -34,7 +38,8 @@ def use_database(url: str) -> Engine:
     if isinstance(engine, SQLiteEngine):
         _prepare_sqlite_file(Path(engine.path))
     piccolo_conf.DB = engine
-    for table in (*TABLES, Migration):
+    tables: tuple[type[Table], ...] = (*TABLES, Migration)
+    for table in tables:
         table._meta.db = engine
     return engine
 
@@ -64,6 +69,31 @@ async def transaction() -> AsyncIterator[Any]:
     else:
         async with engine.transaction() as txn:
             yield txn
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(url: str) -> AsyncIterator[None]:
+    """On PostgreSQL, one migrating process at a time (several instances may start together)."""
+    if url.startswith("sqlite:"):
+        # Piccolo checks what ran, then migrates in separate statements: a file lock beside
+        # the database keeps two processes from both creating the tables.
+        lock_path = Path(url.removeprefix("sqlite:///") + ".migrate-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock_file:
+            await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        yield
+    finally:
+        await conn.close()  # closing the session releases the lock
 
 
 async def start(engine: Engine) -> None:

@@ -6,6 +6,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -14,12 +15,14 @@ from piccolo.table import Table
 
 
 class Region(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     slug = Varchar(length=64, unique=True)
     name_fr = Varchar(length=200, default="")
     name_ar = Varchar(length=200, default="")
 
 
 class Hub(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     slug = Varchar(length=64, unique=True)
     name_fr = Varchar(length=200, default="")
     name_ar = Varchar(length=200, default="")
@@ -32,6 +35,7 @@ class Hub(Table):
 
 
 class Resource(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     hub = ForeignKey(Hub, on_delete=OnDelete.restrict, null=False, index=True)
     kind = Varchar(length=16)
     name_fr = Varchar(length=200, default="")
@@ -46,6 +50,7 @@ class Resource(Table):
 
 
 class Association(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     slug = Varchar(length=64, unique=True)
     name_fr = Varchar(length=200, default="")
     name_ar = Varchar(length=200, default="")
@@ -58,6 +63,7 @@ class Association(Table):
 
 
 class AppUser(Table, tablename="app_user"):
+    id: Serial  # the implicit primary key, declared for type checkers
     email = Varchar(length=254, unique=True)  # stored lower-cased: unique case-insensitively
     name = Varchar(length=200, default="")
     password_hash = Varchar(length=255, null=True, default=None)
@@ -68,6 +74,7 @@ class AppUser(Table, tablename="app_user"):
 
 
 class Membership(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
     association = ForeignKey(Association, on_delete=OnDelete.cascade, null=False, index=True)
     role = Varchar(length=16, default="member")
@@ -75,12 +82,14 @@ class Membership(Table):
 
 
 class HubManager(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
     hub = ForeignKey(Hub, on_delete=OnDelete.cascade, null=False, index=True)
     # unique (user, hub): a unique index in the first migration
 
 
 class ApiToken(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
     label = Varchar(length=100, default="")
     token_hash = Varchar(length=64, unique=True)
@@ -90,6 +99,7 @@ class ApiToken(Table):
 
 
 class UserSession(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
     token_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz()
@@ -99,6 +109,7 @@ class UserSession(Table):
 
 
 class LoginAttempt(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     email = Varchar(length=254, index=True)
     ip = Varchar(length=64, index=True)
     succeeded = Boolean(default=False)
@@ -106,6 +117,7 @@ class LoginAttempt(Table):
 
 
 class AuditLog(Table):
+    id: Serial  # the implicit primary key, declared for type checkers
     actor = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True)
     at = Timestamptz(index=True)
     action = Varchar(length=64)

@@ -21,7 +21,11 @@ def check_hub(data: dict[str, Any], zone_exists: Callable[[str], bool]) -> None:
     zone = data.get("timezone")
     if not isinstance(zone, str) or not zone_exists(zone):
         found.append(
-            Violation("invalid_timezone", N_("Unknown time zone; use an IANA name such as Africa/Casablanca."), "timezone")
+            Violation(
+                "invalid_timezone",
+                N_("Unknown time zone; use an IANA name such as Africa/Casablanca."),
+                "timezone",
+            )
         )
     found += _slug(data.get("region"), "region")
     if data.get("opening_hours") is not None:
@@ -36,13 +40,16 @@ def check_resource(data: dict[str, Any], *, partial: bool = False) -> None:
     found: list[Violation] = []
     if not partial or "name_fr" in data or "name_ar" in data:
         found += _names(data)
-    if not partial or "kind" in data:
-        if data.get("kind") not in tuple(ResourceKind):
-            found.append(Violation("invalid_kind", N_("Kind must be space or equipment."), "kind"))
+    if (not partial or "kind" in data) and data.get("kind") not in tuple(ResourceKind):
+        found.append(Violation("invalid_kind", N_("Kind must be space or equipment."), "kind"))
     for field, minimum in (("capacity", 1), ("quantity", 1)):
         value = data.get(field)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
-            found.append(Violation("invalid_number", N_("Must be a whole number of at least 1."), field))
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < minimum
+        ):
+            found.append(
+                Violation("invalid_number", N_("Must be a whole number of at least 1."), field)
+            )
     if not partial and data.get("kind") == ResourceKind.SPACE and data.get("capacity") is None:
         found.append(Violation("required", N_("A space needs a capacity."), "capacity"))
     for flag in ("requires_approval", "active"):
@@ -57,14 +64,20 @@ def check_association(data: dict[str, Any]) -> None:
     found = _slug(data.get("slug")) + _names(data) + _slug(data.get("region"), "region")
     status = data.get("status")
     if status is not None and status not in tuple(AssociationStatus):
-        found.append(Violation("invalid_status", N_("Status must be pending, active or suspended."), "status"))
+        found.append(
+            Violation(
+                "invalid_status", N_("Status must be pending, active or suspended."), "status"
+            )
+        )
     _raise(found)
 
 
 def check_membership(data: dict[str, Any]) -> None:
     found = check_email(data.get("email"))
     if data.get("role", MemberRole.MEMBER) not in tuple(MemberRole):
-        found.append(Violation("invalid_role", N_("Role must be member or representative."), "role"))
+        found.append(
+            Violation("invalid_role", N_("Role must be member or representative."), "role")
+        )
     _raise(found)
 
 
@@ -96,9 +109,13 @@ def _names(data: dict[str, Any]) -> list[Violation]:
     names = [data.get("name_fr"), data.get("name_ar")]
     for field, value in zip(("name_fr", "name_ar"), names, strict=True):
         if value is not None and (not isinstance(value, str) or len(value) > NAME_MAX):
-            found.append(Violation("invalid_name", N_("A name is text of at most 200 characters."), field))
+            found.append(
+                Violation("invalid_name", N_("A name is text of at most 200 characters."), field)
+            )
     if not any(isinstance(n, str) and n.strip() for n in names):
-        found.append(Violation("required", N_("Give a name in French or in Arabic (or both)."), "name_fr"))
+        found.append(
+            Violation("required", N_("Give a name in French or in Arabic (or both)."), "name_fr")
+        )
     return found
 
 

@@ -60,7 +60,7 @@ def opening_hours_violations(raw: Any, field: str = "opening_hours") -> list[Vio
                 return [
                     Violation(
                         "invalid_opening_hours",
-                        N_("Each opening period must end after it starts, in order, without overlap."),
+                        N_("Opening periods must end after they start, in order, without overlap."),
                         field,
                     )
                 ]
@@ -76,15 +76,24 @@ def rules_violations(raw: Any, field: str = "rules") -> list[Violation]:
     for key, value in raw.items():
         name = f"{field}.{key}"
         if key not in RULE_KEYS:
-            found.append(Violation("unknown_rule", N_("Unknown rule %(rule)s."), name, {"rule": key}))
+            found.append(
+                Violation("unknown_rule", N_("Unknown rule %(rule)s."), name, {"rule": key})
+            )
         elif key == "opening_hours":
             found.extend(opening_hours_violations(value, name))
         elif not _is_non_negative_number(value, integer=key in INTEGER_RULES):
             found.append(
-                Violation("invalid_rule", N_("%(rule)s must be a number of 0 or more."), name, {"rule": key})
+                Violation(
+                    "invalid_rule",
+                    N_("%(rule)s must be a number of 0 or more."),
+                    name,
+                    {"rule": key},
+                )
             )
         elif key == "granularity_minutes" and value == 0:
-            found.append(Violation("invalid_rule", N_("The granularity must be at least 1 minute."), name))
+            found.append(
+                Violation("invalid_rule", N_("The granularity must be at least 1 minute."), name)
+            )
     return found
 
 

@@ -22,7 +22,14 @@ from hub_booking.db.tables import (
     UserSession,
 )
 from hub_booking.domain.catalogue import check_email, normalise_email
-from hub_booking.domain.errors import N_, Invalid, NotFound, TooManyAttempts, Unauthenticated, Violation
+from hub_booking.domain.errors import (
+    N_,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+    Violation,
+)
 from hub_booking.domain.model import MemberRole, Principal
 from hub_booking.domain.throttle import WINDOW, login_allowed
 from hub_booking.services import audit
@@ -58,7 +65,9 @@ async def save_user(
     """Create or update a user (the ``create-user`` command); returns its id."""
     problems = check_email(email)
     if password is not None and len(password) < 8:
-        problems.append(Violation("too_short", N_("A password needs at least 8 characters."), "password"))
+        problems.append(
+            Violation("too_short", N_("A password needs at least 8 characters."), "password")
+        )
     if problems:
         raise Invalid(problems)
     email = normalise_email(email)
@@ -88,12 +97,16 @@ async def _grant_hub(user_id: int, hub_slug: str) -> None:
     hub = await Hub.select(Hub.id).where(Hub.slug == hub_slug).first()
     if hub is None:
         raise NotFound(N_("No hub with this slug."), field="hub")
-    if not await HubManager.exists().where((HubManager.user == user_id) & (HubManager.hub == hub["id"])):
+    if not await HubManager.exists().where(
+        (HubManager.user == user_id) & (HubManager.hub == hub["id"])
+    ):
         await HubManager.insert(HubManager(user=user_id, hub=hub["id"]))
 
 
 async def _grant_membership(user_id: int, association_slug: str, role: MemberRole) -> None:
-    association = await Association.select(Association.id).where(Association.slug == association_slug).first()
+    association = (
+        await Association.select(Association.id).where(Association.slug == association_slug).first()
+    )
     if association is None:
         raise NotFound(N_("No association with this slug."), field="association")
     await set_membership(user_id, association["id"], role)
@@ -118,11 +131,14 @@ async def log_in(email: str, password: str, ip: str, now: datetime, secret_key: 
     if not login_allowed(account_failures, address_failures):
         raise TooManyAttempts(N_("Too many failed attempts. Wait 15 minutes and try again."))
     user = await AppUser.objects().where(AppUser.email == email).first()
-    ok = _password_matches(user.password_hash if user else None, password) and bool(user and user.is_active)
+    ok = _password_matches(user.password_hash if user else None, password) and bool(
+        user and user.is_active
+    )
+    if not ok or user is None:
+        await LoginAttempt.insert(LoginAttempt(email=email, ip=ip, succeeded=False, at=now))
+        raise _bad_login()
     async with transaction():
-        await LoginAttempt.insert(LoginAttempt(email=email, ip=ip, succeeded=ok, at=now))
-        if not ok or user is None:
-            raise _bad_login()
+        await LoginAttempt.insert(LoginAttempt(email=email, ip=ip, succeeded=True, at=now))
         token = secrets.token_urlsafe(32)
         await UserSession.insert(
             UserSession(
@@ -160,7 +176,12 @@ async def create_token(email: str, label: str, now: datetime, secret_key: str) -
     token = "hb_" + secrets.token_urlsafe(32)
     async with transaction():
         await ApiToken.insert(
-            ApiToken(user=user["id"], label=label[:100], token_hash=hash_secret(secret_key, token), created_at=now)
+            ApiToken(
+                user=user["id"],
+                label=label[:100],
+                token_hash=hash_secret(secret_key, token),
+                created_at=now,
+            )
         )
         await audit.record(user["id"], "token.created", "user", user["id"], now, label=label)
     return token
@@ -169,7 +190,10 @@ async def create_token(email: str, label: str, now: datetime, secret_key: str) -
 async def user_for_session(token: str, now: datetime, secret_key: str) -> int | None:
     row = (
         await UserSession.select(UserSession.user)
-        .where((UserSession.token_hash == hash_secret(secret_key, token)) & (UserSession.expires_at > now))
+        .where(
+            (UserSession.token_hash == hash_secret(secret_key, token))
+            & (UserSession.expires_at > now)
+        )
         .first()
     )
     return row["user"] if row else None
@@ -192,11 +216,15 @@ async def user_for_token(token: str, now: datetime, secret_key: str) -> int | No
 
 async def load_principal(user_id: int) -> Principal | None:
     """The active user with the hubs they manage and the associations they belong to."""
-    user = await AppUser.select().where((AppUser.id == user_id) & AppUser.is_active.eq(True)).first()
+    user = (
+        await AppUser.select().where((AppUser.id == user_id) & AppUser.is_active.eq(True)).first()
+    )
     if user is None:
         return None
     hubs = await HubManager.select(HubManager.hub).where(HubManager.user == user_id)
-    members = await Membership.select(Membership.association, Membership.role).where(Membership.user == user_id)
+    members = await Membership.select(Membership.association, Membership.role).where(
+        Membership.user == user_id
+    )
     return Principal(
         user_id=user["id"],
         email=user["email"],

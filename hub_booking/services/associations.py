@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from hub_booking.db.engine import transaction
 from hub_booking.db.tables import AppUser, Association, Hub, Membership
 from hub_booking.domain.catalogue import check_association, check_membership, normalise_email
@@ -46,7 +48,9 @@ async def create_association(principal: Principal, data: dict[str, Any], now: da
             )
         ).returning(Association.id)
         association_id = rows[0]["id"]
-        await audit.record(principal.user_id, "association.created", "association", association_id, now)
+        await audit.record(
+            principal.user_id, "association.created", "association", association_id, now
+        )
     return association_id
 
 
@@ -56,7 +60,7 @@ async def list_associations(principal: Principal) -> list[dict[str, Any]]:
     query = Association.select(*FIELDS).order_by(Association.slug)
     if principal.is_platform_admin:
         return await query
-    where = Association.id.is_in(list(principal.memberships) or [-1])
+    where: Combinable = Association.id.is_in(list(principal.memberships) or [-1])
     if principal.managed_hubs:
         regions = await Hub.select(Hub.region).where(Hub.id.is_in(list(principal.managed_hubs)))
         where |= Association.region.is_in([row["region"] for row in regions])
@@ -71,7 +75,9 @@ async def get_association(principal: Principal, association_id: int) -> dict[str
     raise NotFound(N_("This association does not exist."))
 
 
-async def add_member(principal: Principal, association_id: int, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+async def add_member(
+    principal: Principal, association_id: int, data: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     """Add a person (by email) to an association, or change their role.
 
     A person without an account gets one without a password: they cannot sign in until an
@@ -95,13 +101,20 @@ async def add_member(principal: Principal, association_id: int, data: dict[str, 
             user = rows[0]
         await set_membership(user["id"], association_id, role)
         await audit.record(
-            principal.user_id, "membership.saved", "association", association_id, now, email=email, role=role
+            principal.user_id,
+            "membership.saved",
+            "association",
+            association_id,
+            now,
+            email=email,
+            role=role,
         )
     return {"association_id": association_id, "user_id": user["id"], "email": email, "role": role}
 
 
 async def members(association_id: int) -> list[dict[str, Any]]:
     return await Membership.select(
-        Membership.user.email.as_alias("email"), Membership.user.name.as_alias("name"), Membership.role
+        Membership.user.email.as_alias("email"),
+        Membership.user.name.as_alias("name"),
+        Membership.role,
     ).where(Membership.association == association_id)
-

@@ -11,7 +11,7 @@ from hub_booking.domain.rules import DEFAULT_OPENING_HOURS
 from hub_booking.services import accounts
 from hub_booking.services.resources import region_id
 
-HUB = {
+HUB: dict[str, Any] = {
     "slug": "fes-meknes",
     "name_fr": "Pôle de compétences Fès-Meknès",
     "name_ar": "قطب الكفاءات فاس-مكناس",
@@ -65,7 +65,13 @@ def associations() -> list[dict[str, str]]:
     for city_fr, city_ar in CITIES:
         for index, (theme_fr, theme_ar) in enumerate(THEMES, start=1):
             slug = f"assoc-{city_fr.lower().replace('è', 'e')}-{index:02d}"
-            found.append({"slug": slug, "name_fr": f"Association {theme_fr} – {city_fr}", "name_ar": f"جمعية {theme_ar} – {city_ar}"})
+            found.append(
+                {
+                    "slug": slug,
+                    "name_fr": f"Association {theme_fr} – {city_fr}",
+                    "name_ar": f"جمعية {theme_ar} – {city_ar}",
+                }
+            )
     return found
 
 
@@ -79,15 +85,25 @@ async def seed(now: datetime) -> list[str]:
         for data in associations():
             await _association(data, region, now)
     await accounts.save_user(ADMIN, DEMO_PASSWORD, now, name="Admin démo", platform_admin=True)
-    await accounts.save_user(MANAGER, DEMO_PASSWORD, now, name="Samira El Idrissi", hub_slug="fes-meknes")
+    await accounts.save_user(
+        MANAGER, DEMO_PASSWORD, now, name="Samira El Idrissi", hub_slug="fes-meknes"
+    )
     logins = [(ADMIN, "platform admin"), (MANAGER, "manager of fes-meknes")]
     for index, data in enumerate(associations()[:3], start=1):
         rep = f"rep{index}@demo.hub-booking.ma"
         member = f"member{index}@demo.hub-booking.ma"
-        await accounts.save_user(rep, DEMO_PASSWORD, now, association_slug=data["slug"], representative=True)
+        await accounts.save_user(
+            rep, DEMO_PASSWORD, now, association_slug=data["slug"], representative=True
+        )
         await accounts.save_user(member, DEMO_PASSWORD, now, association_slug=data["slug"])
-        logins += [(rep, f"representative of {data['slug']}"), (member, f"member of {data['slug']}")]
-    lines = ["Demo data ready: hub fes-meknes, 18 resources, 30 associations.", f"Password for every demo login: {DEMO_PASSWORD}"]
+        logins += [
+            (rep, f"representative of {data['slug']}"),
+            (member, f"member of {data['slug']}"),
+        ]
+    lines = [
+        "Demo data ready: hub fes-meknes, 18 resources, 30 associations.",
+        f"Password for every demo login: {DEMO_PASSWORD}",
+    ]
     return lines + [f"  {email:<32} {role}" for email, role in logins]
 
 
@@ -99,7 +115,9 @@ async def _hub(region: int, now: datetime) -> int:
     return rows[0]["id"]
 
 
-async def _resource(hub: int, kind: str, name_fr: str, name_ar: str, amount: int, approval: bool, now: datetime) -> None:
+async def _resource(
+    hub: int, kind: str, name_fr: str, name_ar: str, amount: int, approval: bool, now: datetime
+) -> None:
     if await Resource.exists().where((Resource.hub == hub) & (Resource.name_fr == name_fr)):
         return
     space = kind == "space"

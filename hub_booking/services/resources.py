@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from hub_booking.db.engine import transaction
 from hub_booking.db.tables import Hub, Region, Resource
 from hub_booking.domain.catalogue import check_hub, check_resource
@@ -14,7 +16,16 @@ from hub_booking.domain.rules import DEFAULT_OPENING_HOURS
 from hub_booking.services import audit
 from hub_booking.zones import is_valid_zone
 
-HUB_FIELDS = (Hub.id, Hub.slug, Hub.name_fr, Hub.name_ar, Hub.timezone, Hub.address, Hub.opening_hours, Hub.rules)
+HUB_FIELDS = (
+    Hub.id,
+    Hub.slug,
+    Hub.name_fr,
+    Hub.name_ar,
+    Hub.timezone,
+    Hub.address,
+    Hub.opening_hours,
+    Hub.rules,
+)
 RESOURCE_FIELDS = (
     Resource.id,
     Resource.hub,
@@ -28,16 +39,34 @@ RESOURCE_FIELDS = (
     Resource.active,
     Resource.rules,
 )
-RESOURCE_EDITABLE = ("name_fr", "name_ar", "description", "capacity", "quantity", "requires_approval", "active", "rules")
+RESOURCE_EDITABLE = (
+    "name_fr",
+    "name_ar",
+    "description",
+    "capacity",
+    "quantity",
+    "requires_approval",
+    "active",
+    "rules",
+)
 
 
 async def list_hubs() -> list[dict[str, Any]]:
-    return await Hub.select(*HUB_FIELDS, Hub.region.slug.as_alias("region")).order_by(Hub.slug)
+    return (
+        await Hub.select(*HUB_FIELDS, Hub.region.slug.as_alias("region"))
+        .order_by(Hub.slug)
+        .output(load_json=True)
+    )
 
 
 async def get_hub(hub_id: int | None = None, *, slug: str | None = None) -> dict[str, Any]:
     where = Hub.id == hub_id if slug is None else Hub.slug == slug
-    hub = await Hub.select(*HUB_FIELDS, Hub.region.slug.as_alias("region")).where(where).first()
+    hub = (
+        await Hub.select(*HUB_FIELDS, Hub.region.slug.as_alias("region"))
+        .where(where)
+        .first()
+        .output(load_json=True)
+    )
     if hub is None:
         raise NotFound(N_("This hub does not exist."))
     return hub
@@ -87,18 +116,29 @@ async def list_resources(
 ) -> list[dict[str, Any]]:
     """A hub's resources, spaces first, optionally filtered by kind and seats."""
     await get_hub(hub_id)
-    where = Resource.hub == hub_id
+    where: Combinable = Resource.hub == hub_id
     if kind in tuple(ResourceKind):
         where &= Resource.kind == kind
     if min_capacity:
         where &= Resource.capacity >= min_capacity
     if not include_inactive:
         where &= Resource.active.eq(True)
-    return await Resource.select(*RESOURCE_FIELDS).where(where).order_by(Resource.kind).order_by(Resource.name_fr)
+    query = (
+        Resource.select(*RESOURCE_FIELDS)
+        .where(where)
+        .order_by(Resource.kind, ascending=False)  # spaces, then equipment
+        .order_by(Resource.name_fr)
+    )
+    return await query.output(load_json=True)
 
 
 async def get_resource(resource_id: int) -> dict[str, Any]:
-    row = await Resource.select(*RESOURCE_FIELDS).where(Resource.id == resource_id).first()
+    row = (
+        await Resource.select(*RESOURCE_FIELDS)
+        .where(Resource.id == resource_id)
+        .first()
+        .output(load_json=True)
+    )
     if row is None:
         raise NotFound(N_("This resource does not exist."))
     return row
@@ -106,7 +146,11 @@ async def get_resource(resource_id: int) -> dict[str, Any]:
 
 async def create_resource(principal: Principal, data: dict[str, Any], now: datetime) -> int:
     hub_id = data.get("hub_id")
-    if not isinstance(hub_id, int) or isinstance(hub_id, bool) or not await Hub.exists().where(Hub.id == hub_id):
+    if (
+        not isinstance(hub_id, int)
+        or isinstance(hub_id, bool)
+        or not await Hub.exists().where(Hub.id == hub_id)
+    ):
         raise invalid("hub_id", "unknown_hub", N_("No hub with this id."))
     if not principal.manages(hub_id):
         raise Forbidden(N_("Only the managers of this hub can add resources to it."))
@@ -128,21 +172,31 @@ async def create_resource(principal: Principal, data: dict[str, Any], now: datet
             )
         ).returning(Resource.id)
         resource_id = rows[0]["id"]
-        await audit.record(principal.user_id, "resource.created", "resource", resource_id, now, hub_id=hub_id)
+        await audit.record(
+            principal.user_id, "resource.created", "resource", resource_id, now, hub_id=hub_id
+        )
     return resource_id
 
 
-async def update_resource(principal: Principal, resource_id: int, data: dict[str, Any], now: datetime) -> None:
+async def update_resource(
+    principal: Principal, resource_id: int, data: dict[str, Any], now: datetime
+) -> None:
     current = await get_resource(resource_id)
     if not principal.manages(current["hub"]):
         raise Forbidden(N_("Only the managers of this hub can change its resources."))
     changes = {key: value for key, value in data.items() if key in RESOURCE_EDITABLE}
     check_resource({**changes, "kind": current["kind"]}, partial=True)
     if current["kind"] == ResourceKind.SPACE and "quantity" in changes and changes["quantity"] != 1:
-        raise invalid("quantity", "invalid_number", N_("A space is a single unit; change its capacity instead."))
+        raise invalid(
+            "quantity",
+            "invalid_number",
+            N_("A space is a single unit; change its capacity instead."),
+        )
     if not changes:
         return
     async with transaction():
         columns = {getattr(Resource, key): value for key, value in changes.items()}
         await Resource.update(columns).where(Resource.id == resource_id)
-        await audit.record(principal.user_id, "resource.updated", "resource", resource_id, now, changes=changes)
+        await audit.record(
+            principal.user_id, "resource.updated", "resource", resource_id, now, changes=changes
+        )

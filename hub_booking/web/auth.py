@@ -60,7 +60,11 @@ class AuthMiddleware(ASGIMiddleware):
             scope["auth"] = "bearer"
         else:
             cookie = connection.cookies.get(SESSION_COOKIE)
-            user_id = await accounts.user_for_session(cookie, now, settings.secret_key) if cookie else None
+            user_id = (
+                await accounts.user_for_session(cookie, now, settings.secret_key)
+                if cookie
+                else None
+            )
             scope["auth"] = "session" if user_id else None
         principal = await accounts.load_principal(user_id) if user_id else None
         scope["user"] = principal
@@ -75,10 +79,14 @@ class AuthMiddleware(ASGIMiddleware):
             current_language.reset(reset)
 
 
-def _language(scope: Scope, connection: ASGIConnection, principal: Principal | None, default: str) -> str:
+def _language(
+    scope: Scope, connection: ASGIConnection, principal: Principal | None, default: str
+) -> str:
     accept = connection.headers.get("accept-language")
     if is_api(scope):  # the API follows Accept-Language first (CONTRACT)
-        return pick_language(accept_language=accept, default=principal.language if principal else default)
+        return pick_language(
+            accept_language=accept, default=principal.language if principal else default
+        )
     return pick_language(
         connection.cookies.get(LANGUAGE_COOKIE),
         principal.language if principal else None,
@@ -88,10 +96,17 @@ def _language(scope: Scope, connection: ASGIConnection, principal: Principal | N
 
 
 class CSRFUnlessBearer(CSRFMiddleware):
-    """Litestar's double-submit CSRF check, skipped for Bearer requests (no ambient credential)."""
+    """Litestar's double-submit CSRF check, skipped where no ambient credential is sent.
+
+    A Bearer request is exempt (CONTRACT), and so is an API request without the session
+    cookie: it is anonymous and answered 401. Pages always check, login included.
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and bearer_token(scope) is not None:
+        if scope["type"] == "http" and (
+            bearer_token(scope) is not None
+            or (is_api(scope) and SESSION_COOKIE not in ASGIConnection(scope).cookies)
+        ):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

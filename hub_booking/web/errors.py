@@ -55,8 +55,16 @@ def on_domain_error(request: Request, exc: DomainError) -> Response:
 def on_http_error(request: Request, exc: HTTPException) -> Response:
     lang = language_of(request)
     status = exc.status_code
-    known = exc.detail if exc.detail in GENERIC.values() or exc.detail.startswith(("This API", "Sign in")) else None
-    message = N_("The CSRF token is missing or wrong. Reload the page and try again.") if exc.detail == CSRF_FAILED else known
+    known = (
+        exc.detail
+        if exc.detail in GENERIC.values() or exc.detail.startswith(("This API", "Sign in"))
+        else None
+    )
+    message = (
+        N_("The CSRF token is missing or wrong. Reload the page and try again.")
+        if exc.detail == CSRF_FAILED
+        else known
+    )
     detail = translate(lang, message or GENERIC.get(status, GENERIC[400]))
     extra: Any = None
     if isinstance(exc, ValidationException):
@@ -69,17 +77,22 @@ def on_http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def on_login_required(request: Request, _: LoginRequired) -> Response:
-    return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(here, safe='/')}", status_code=303)
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, translate(language_of(request), GENERIC[500]), None)
+    return _respond(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, translate(language_of(request), GENERIC[500]), None
+    )
 
 
 def _respond(request: Request, status: int, detail: str, extra: Any) -> Response:
     if is_api(request.scope) or not _wants_html(request):
-        return Response({"status_code": status, "detail": detail, "extra": extra or {}}, status_code=status)
+        return Response(
+            {"status_code": status, "detail": detail, "extra": extra or {}}, status_code=status
+        )
     if request.headers.get("hx-request"):
         # htmx swaps only 2xx by default: show the error in the page's flash area instead.
         return Template(
@@ -88,11 +101,15 @@ def _respond(request: Request, status: int, detail: str, extra: Any) -> Response
             status_code=status,
             headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
         )
-    return Template("pages/error.html", context={"status": status, "message": detail}, status_code=status)
+    return Template(
+        "pages/error.html", context={"status": status, "message": detail}, status_code=status
+    )
 
 
 def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "") or bool(request.headers.get("hx-request"))
+    return "text/html" in request.headers.get("accept", "") or bool(
+        request.headers.get("hx-request")
+    )
 
 
 EXCEPTION_HANDLERS = {

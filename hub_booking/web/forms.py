@@ -31,6 +31,12 @@ def safe_next(target: str | None) -> str:
     if not target:
         return "/hubs"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return "/hubs"
     return target

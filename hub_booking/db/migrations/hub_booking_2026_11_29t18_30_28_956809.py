@@ -22,11 +22,13 @@ async def forwards():
 
     async def create():
         for name, target in INDEXES.items():
-            await engine_finder().run_ddl(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {target}")
+            await engine_finder().run_ddl(  # type: ignore[union-attr]
+                f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {target}")
 
     async def drop():
         for name in INDEXES:
-            await engine_finder().run_ddl(f"DROP INDEX IF EXISTS {name}")
+            await engine_finder().run_ddl(  # type: ignore[union-attr]
+                f"DROP INDEX IF EXISTS {name}")
 
     manager.add_raw(create)
     manager.add_raw_backwards(drop)

@@ -7,4 +7,6 @@ from hub_booking.web.auth import signed_in
 
 
 def router() -> Router:
-    return Router(path="/api/v1", route_handlers=[*catalogue.HANDLERS], guards=[signed_in], tags=["api"])
+    return Router(
+        path="/api/v1", route_handlers=[*catalogue.HANDLERS], guards=[signed_in], tags=["api"]
+    )

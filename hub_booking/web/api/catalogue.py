@@ -48,37 +48,51 @@ async def get_resource(request: Request, resource_id: FromPath[int]) -> dict[str
 
 @post("/resources", summary="Create a resource (manager of its hub)")
 async def create_resource(request: Request, data: Body) -> dict[str, Any]:
-    resource_id = await resources.create_resource(principal_of(request), data, request.app.state.clock())
+    resource_id = await resources.create_resource(
+        principal_of(request), data, request.app.state.clock()
+    )
     return shapes.resource(request, await resources.get_resource(resource_id))
 
 
 @patch("/resources/{resource_id:int}", summary="Update a resource (manager of its hub)")
-async def update_resource(request: Request, resource_id: FromPath[int], data: Body) -> dict[str, Any]:
-    await resources.update_resource(principal_of(request), resource_id, data, request.app.state.clock())
+async def update_resource(
+    request: Request, resource_id: FromPath[int], data: Body
+) -> dict[str, Any]:
+    await resources.update_resource(
+        principal_of(request), resource_id, data, request.app.state.clock()
+    )
     return shapes.resource(request, await resources.get_resource(resource_id))
 
 
 @get("/associations", summary="Associations the caller may see")
-async def list_associations(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+async def list_associations(
+    request: Request, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
     rows = await associations.list_associations(principal_of(request))
     return shapes.page([shapes.named(request, row) for row in rows], limit, offset)
 
 
 @get("/associations/{association_id:int}", summary="One association")
 async def get_association(request: Request, association_id: FromPath[int]) -> dict[str, Any]:
-    return shapes.named(request, await associations.get_association(principal_of(request), association_id))
+    return shapes.named(
+        request, await associations.get_association(principal_of(request), association_id)
+    )
 
 
 @post("/associations", summary="Register an association (platform admin)")
 async def create_association(request: Request, data: Body) -> dict[str, Any]:
     principal = principal_of(request)
-    association_id = await associations.create_association(principal, data, request.app.state.clock())
+    association_id = await associations.create_association(
+        principal, data, request.app.state.clock()
+    )
     return shapes.named(request, await associations.get_association(principal, association_id))
 
 
 @post("/associations/{association_id:int}/members", summary="Add or update a member")
 async def add_member(request: Request, association_id: FromPath[int], data: Body) -> dict[str, Any]:
-    return await associations.add_member(principal_of(request), association_id, data, request.app.state.clock())
+    return await associations.add_member(
+        principal_of(request), association_id, data, request.app.state.clock()
+    )
 
 
 @get("/me", summary="The caller, with their hubs and associations")
@@ -91,7 +105,9 @@ async def me(request: Request) -> dict[str, Any]:
         "language": principal.language,
         "is_platform_admin": principal.is_platform_admin,
         "managed_hub_ids": sorted(principal.managed_hubs),
-        "memberships": [{"association_id": a, "role": r} for a, r in sorted(principal.memberships.items())],
+        "memberships": [
+            {"association_id": a, "role": r} for a, r in sorted(principal.memberships.items())
+        ],
     }
 
 

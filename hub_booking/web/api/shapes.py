@@ -15,7 +15,12 @@ MAX_LIMIT = 500
 
 def named(request: Request, row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with ``name`` in the caller's language, falling back to the other."""
-    return {**row, "name": display_name(row.get("name_fr") or "", row.get("name_ar") or "", language_of(request))}
+    return {
+        **row,
+        "name": display_name(
+            row.get("name_fr") or "", row.get("name_ar") or "", language_of(request)
+        ),
+    }
 
 
 def hub(request: Request, row: dict[str, Any]) -> dict[str, Any]:
@@ -31,7 +36,9 @@ def resource(request: Request, row: dict[str, Any]) -> dict[str, Any]:
 def page(items: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
     """``{"items", "total"}`` for one page of an already filtered list."""
     if limit < 1 or limit > MAX_LIMIT:
-        raise invalid("limit", "invalid_number", N_("limit must be between 1 and %(max)s."), max=MAX_LIMIT)
+        raise invalid(
+            "limit", "invalid_number", N_("limit must be between 1 and %(max)s."), max=MAX_LIMIT
+        )
     if offset < 0:
         raise invalid("offset", "invalid_number", N_("offset must be 0 or more."))
     return {"items": items[offset : offset + limit], "total": len(items)}

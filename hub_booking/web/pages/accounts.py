@@ -9,8 +9,8 @@ from litestar.response import Redirect, Template
 
 from hub_booking.domain.errors import TooManyAttempts, Unauthenticated
 from hub_booking.i18n import translate
-from hub_booking.settings import LANGUAGES
 from hub_booking.services import accounts
+from hub_booking.settings import LANGUAGES
 from hub_booking.web import forms
 from hub_booking.web.auth import LANGUAGE_COOKIE, SESSION_COOKIE, session_cookie
 from hub_booking.web.errors import language_of
@@ -23,7 +23,7 @@ async def home(request: Request) -> Redirect:
 
 
 @get("/login", include_in_schema=False)
-async def login_form(request: Request, next: FromQuery[str | None] = None) -> Template:  # noqa: A002
+async def login_form(request: Request, next: FromQuery[str | None] = None) -> Template:
     return render(request, "pages/login.html", next=forms.safe_next(next), email="", error=None)
 
 
@@ -34,12 +34,21 @@ async def login(request: Request, data: forms.FormData) -> Template | Redirect:
     ip = request.client.host if request.client else ""
     try:
         token = await accounts.log_in(
-            email, forms.text(data, "password", 1024), ip, request.app.state.clock(), settings.secret_key
+            email,
+            forms.text(data, "password", 1024),
+            ip,
+            request.app.state.clock(),
+            settings.secret_key,
         )
     except (Unauthenticated, TooManyAttempts) as exc:
         error = translate(language_of(request), exc.message)
         return render(
-            request, "pages/login.html", next=target, email=email, error=error, status_code=exc.status_code
+            request,
+            "pages/login.html",
+            next=target,
+            email=email,
+            error=error,
+            status_code=exc.status_code,
         )
     redirect = Redirect(target, status_code=303)
     redirect.cookies.append(session_cookie(token, secure=settings.secure_cookies))
@@ -52,7 +61,9 @@ async def logout(request: Request) -> Redirect:
     if token:
         await accounts.log_out(token, request.app.state.settings.secret_key)
     redirect = Redirect("/login", status_code=303)
-    redirect.cookies.append(Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True))
+    redirect.cookies.append(
+        Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True)
+    )
     return redirect
 
 
@@ -65,7 +76,13 @@ async def switch_language(request: Request, data: forms.FormData) -> Redirect:
         if request.scope.get("user"):
             await accounts.set_language(request.scope["user"].user_id, language)
         redirect.cookies.append(
-            Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, path="/", samesite="lax")
+            Cookie(
+                key=LANGUAGE_COOKIE,
+                value=language,
+                max_age=365 * 24 * 3600,
+                path="/",
+                samesite="lax",
+            )
         )
     return redirect
 

@@ -29,7 +29,9 @@ async def hub_detail(
     hub = named(request, await resources.get_hub(slug=slug))
     capacity = optional_int(min_capacity)
     chosen_kind = kind if kind in ("space", "equipment") else ""
-    rows = await resources.list_resources(hub["id"], kind=chosen_kind or None, min_capacity=capacity)
+    rows = await resources.list_resources(
+        hub["id"], kind=chosen_kind or None, min_capacity=capacity
+    )
     return render(
         request,
         "pages/hub_detail.html",

@@ -1,0 +1,177 @@
+"""End-to-end fixtures: the real app served by ``hub-booking serve``, driven by Debian's chromium.
+
+Everything is module-scoped (see ``browser``). The server runs as a subprocess on its own
+SQLite database (seeded with the demo data) in a temporary directory, so these tests never
+touch the database of the rest of the suite. The browser is Debian's ``/usr/bin/chromium``
+launched through Playwright's *sync* API; the tests are plain ``def`` functions, so
+pytest-asyncio's event loop never runs while Playwright does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT = 20.0
+DEMO_PASSWORD = "demo-password-2026"
+MANAGER = "manager@demo.hub-booking.ma"
+
+
+def _cli() -> list[str]:
+    """The ``hub-booking`` console script of this virtualenv (or the module, as a fallback)."""
+    script = Path(sys.executable).with_name("hub-booking")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "hub_booking.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of the served app: its own SQLite file and var dir, no scheduler."""
+    if os.environ.get("HUB_BOOKING_TEST_DATABASE") == "postgres":
+        pytest.skip("browser tests use their own SQLite database; they run in the SQLite pass only")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    root = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        {
+            "HUB_BOOKING_DATABASE_URL": f"sqlite:///{root / 'e2e.sqlite3'}",
+            "HUB_BOOKING_VAR_DIR": str(root / "var"),
+            "HUB_BOOKING_SCHEDULER": "off",
+            "HUB_BOOKING_ENV": "development",
+            "HUB_BOOKING_LANGUAGE": "fr",
+            "HUB_BOOKING_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
+    for name in ("HUB_BOOKING_SECRET_KEY", "HUB_BOOKING_SMTP_URL", "HUB_BOOKING_TIMEZONE"):
+        env.pop(name, None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def live_server(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Seed the demo data, serve the app on a free port, yield its base URL."""
+    seed = subprocess.run(
+        [*_cli(), "seed-demo"], env=e2e_env, capture_output=True, text=True, timeout=60, check=False
+    )
+    if seed.returncode != 0:
+        pytest.fail(
+            f"hub-booking seed-demo failed ({seed.returncode}):\n{seed.stdout}\n{seed.stderr}"
+        )
+    base_url = e2e_env["HUB_BOOKING_BASE_URL"]
+    port = urlsplit(base_url).port
+    log_path = tmp_path_factory.mktemp("e2e-log") / "server.log"
+    log = log_path.open("w+")
+    process = subprocess.Popen(
+        [*_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=e2e_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _healthy(f"{base_url}/healthz"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                output = log_path.read_text()
+                state = (
+                    f"exited with {process.returncode}"
+                    if process.poll() is not None
+                    else "timed out"
+                )
+                pytest.fail(f"hub-booking serve {state} before /healthz answered 200:\n{output}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(live_server: str) -> Iterator[Any]:
+    """One headless chromium for the e2e module (never downloaded: Debian's own).
+
+    Module-scoped on purpose: while sync Playwright is started, the main thread looks as if an
+    asyncio loop were running (Playwright's, driven through greenlets), so ``asyncio.run`` in
+    the rest of the suite would fail. Stopping it when the module ends gives the thread back.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    """A fresh page in a fresh context (no cookies carried over between tests)."""
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def login(live_server: str) -> Any:
+    """Sign ``page`` in through the login form (as the hub manager by default)."""
+
+    def sign_in(page: Any, email: str = MANAGER, password: str = DEMO_PASSWORD) -> None:
+        page.goto("/login")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("form[action='/login'] button[type=submit]")
+        assert "/login" not in page.url, f"sign-in as {email} failed: still on {page.url}"
+
+    return sign_in

@@ -1,0 +1,126 @@
+"""Every route × every role, with the exact status. A route missing here fails the suite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.factories import ROLES, Cast
+
+ALL = dict.fromkeys(ROLES, 200)
+SIGNED_IN = {**ALL, "anonymous": 401}
+ADMIN_ONLY_CREATE = {**dict.fromkeys(ROLES, 403), "anonymous": 401, "admin": 201}
+SEES_ASSOCIATION_A = {
+    "anonymous": 401,
+    "member_a": 200,
+    "rep_a": 200,
+    "member_b": 404,
+    "manager": 200,  # A is in the region of the manager's hub
+    "other_manager": 404,
+    "admin": 200,
+    "outsider": 404,
+}
+
+# (method, route path as the app declares it) -> expected status per role
+MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/healthz"): ALL,
+    ("GET", "/schema/openapi.json"): ALL,
+    ("GET", "/api/v1/hubs"): SIGNED_IN,
+    ("POST", "/api/v1/hubs"): ADMIN_ONLY_CREATE,
+    ("GET", "/api/v1/hubs/{hub_id:int}/resources"): SIGNED_IN,
+    ("GET", "/api/v1/resources/{resource_id:int}"): SIGNED_IN,
+    ("POST", "/api/v1/resources"): {
+        **dict.fromkeys(ROLES, 403),
+        "anonymous": 401,
+        "manager": 201,
+        "admin": 201,
+    },
+    ("PATCH", "/api/v1/resources/{resource_id:int}"): {
+        **dict.fromkeys(ROLES, 403),
+        "anonymous": 401,
+        "manager": 200,
+        "admin": 200,
+    },
+    ("GET", "/api/v1/associations"): SIGNED_IN,
+    ("GET", "/api/v1/associations/{association_id:int}"): SEES_ASSOCIATION_A,
+    ("POST", "/api/v1/associations"): ADMIN_ONLY_CREATE,
+    ("POST", "/api/v1/associations/{association_id:int}/members"): {
+        **dict.fromkeys(ROLES, 404),
+        "anonymous": 401,
+        "member_a": 403,
+        "rep_a": 201,
+        "admin": 201,
+    },
+    ("GET", "/api/v1/me"): SIGNED_IN,
+}
+
+
+def request_for(
+    method: str, route: str, cast: Cast, role: str
+) -> tuple[str, dict[str, Any] | None]:
+    """A concrete path and a valid body for the route, aimed at hub H / association A."""
+    path = (
+        route.replace("{hub_id:int}", str(cast.hub))
+        .replace("{resource_id:int}", str(cast.room))
+        .replace("{association_id:int}", str(cast.association_a))
+    )
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/v1/hubs": {
+            "slug": f"new-{role}",
+            "name_fr": "Pôle",
+            "timezone": "Africa/Casablanca",
+            "region": "oriental",
+        },
+        "/api/v1/resources": {
+            "hub_id": cast.hub,
+            "kind": "space",
+            "name_fr": "Salle B",
+            "capacity": 10,
+        },
+        "/api/v1/associations": {"slug": f"new-{role}", "name_ar": "جمعية", "region": "fes-meknes"},
+        "/api/v1/associations/{association_id:int}/members": {"email": "new.member@example.org"},
+        "/api/v1/resources/{resource_id:int}": {"capacity": 25},
+    }
+    return path, bodies.get(route) if method != "GET" else None
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        if route.path.startswith(("/api/", "/healthz", "/schema/openapi.json")):
+            for method in route.methods:
+                if method not in ("HEAD", "OPTIONS"):
+                    found.add((method, route.path))
+    return found
+
+
+async def test_every_api_route_has_an_entry_in_the_matrix(client):
+    assert api_routes(client.app) == set(MATRIX)
+
+
+@pytest.mark.parametrize(("method", "route"), sorted(MATRIX))
+async def test_route_answers_each_role_with_the_exact_status(client, cast, method, route):
+    for role in ROLES:
+        path, body = request_for(method, route, cast, role)
+        response = await client.request(method, path, json=body, headers=cast.auth(role))
+        assert response.status_code == MATRIX[(method, route)][role], (role, response.text)
+
+
+async def test_members_see_only_their_own_association(client, cast):
+    response = await client.get("/api/v1/associations", headers=cast.auth("member_b"))
+    assert [a["id"] for a in response.json()["items"]] == [cast.association_b]
+
+
+async def test_outsider_sees_no_association(client, cast):
+    response = await client.get("/api/v1/associations", headers=cast.auth("outsider"))
+    assert response.json() == {"items": [], "total": 0}
+
+
+async def test_other_hubs_manager_cannot_patch_and_nothing_changes(client, cast):
+    response = await client.patch(
+        f"/api/v1/resources/{cast.room}", json={"capacity": 2}, headers=cast.auth("other_manager")
+    )
+    assert response.status_code == 403
+    room = await client.get(f"/api/v1/resources/{cast.room}", headers=cast.auth("manager"))
+    assert room.json()["capacity"] == 30
