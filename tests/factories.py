@@ -9,6 +9,7 @@ from typing import Any
 from hub_booking.db.tables import (
     AppUser,
     Association,
+    Booking,
     Hub,
     HubManager,
     Membership,
@@ -153,3 +154,55 @@ async def make_cast(secret: str, now: datetime) -> Cast:
     return Cast(
         hub, other_hub, room, projectors, other_room, association_a, association_b, tokens, users
     )
+
+
+async def make_booking(
+    now: datetime,
+    cast: Cast,
+    *,
+    status: str = "pending",
+    start: datetime | None = None,
+    minutes: int = 60,
+    resource: int | None = None,
+    association: int | None = None,
+    title: str = "Réunion",
+) -> int:
+    """A booking written directly (no rules checked): for tests about what happens next."""
+    from datetime import UTC, timedelta
+
+    from hub_booking.db import queries, writes
+    from hub_booking.domain.checks import Slot
+
+    start = start or datetime(2027, 2, 2, 10, tzinfo=UTC) + timedelta(days=await Booking.count())
+    end = start + timedelta(minutes=minutes)
+    slot = Slot(start, end, start.replace(tzinfo=None), end.replace(tzinfo=None))
+    resource = resource or cast.room
+    new = writes.NewBooking(
+        association_id=association or cast.association_a,
+        requested_by=cast.users["member_a"],
+        hub_id=cast.hub,
+        title=title,
+        purpose="",
+        attendees=5,
+        timezone="Africa/Casablanca",
+        status=status,
+        override=False,
+        items={resource: 1},
+    )
+    return (await writes.insert_bookings(new, [slot], await queries.resources([resource]), now))[0]
+
+
+async def make_blackout(now: datetime, cast: Cast, start: datetime, end: datetime, reason: str = "Aïd") -> int:
+    from hub_booking.db.tables import Blackout
+
+    row = Blackout(
+        hub=cast.hub,
+        local_start=start.replace(tzinfo=None),
+        local_end=end.replace(tzinfo=None),
+        timezone="Africa/Casablanca",
+        starts_at=start,
+        ends_at=end,
+        reason=reason,
+        created_at=now,
+    )
+    return (await Blackout.insert(row).returning(Blackout.id))[0]["id"]

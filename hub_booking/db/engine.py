@@ -79,7 +79,7 @@ async def migration_lock(url: str) -> AsyncIterator[None]:
         # the database keeps two processes from both creating the tables.
         lock_path = Path(url.removeprefix("sqlite:///") + ".migrate-lock")
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with lock_path.open("a") as lock_file:
+        with lock_path.open("a") as lock_file:  # noqa: ASYNC230 - opening a lock file is instant
             await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
             try:
                 yield
@@ -121,3 +121,11 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+def is_concurrency_error(exc: BaseException) -> bool:
+    """PostgreSQL refused a write another transaction made impossible: an exclusion violation
+    (23P01, two overlapping holds) or a serialisation failure (40001)."""
+    import asyncpg
+
+    return isinstance(exc, asyncpg.ExclusionViolationError | asyncpg.SerializationError)

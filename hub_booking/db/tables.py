@@ -8,6 +8,7 @@ from piccolo.columns import (
     OnDelete,
     Serial,
     Text,
+    Timestamp,
     Timestamptz,
     Varchar,
 )
@@ -126,6 +127,102 @@ class AuditLog(Table):
     details = JSON(default={})
 
 
+class Series(Table):
+    """A recurring booking: the rule and the wall-clock time it was asked for."""
+
+    id: Serial
+    hub = ForeignKey(Hub, on_delete=OnDelete.restrict, null=False)
+    association = ForeignKey(Association, on_delete=OnDelete.restrict, null=False)
+    rrule = Varchar(length=255)
+    timezone = Varchar(length=64)
+    first_local_start = Timestamp()
+    duration_minutes = Integer()
+    on_conflict = Varchar(length=8, default="fail")
+    created_at = Timestamptz()
+
+
+class Booking(Table):
+    """One booking (or one occurrence of a series). The wall-clock times in the hub's zone are
+    the promise; ``starts_at``/``ends_at`` are the UTC instants derived from them."""
+
+    id: Serial
+    uid = Varchar(length=64, unique=True)
+    association = ForeignKey(Association, on_delete=OnDelete.restrict, null=False, index=True)
+    requested_by = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True)
+    hub = ForeignKey(Hub, on_delete=OnDelete.restrict, null=False, index=True)
+    series = ForeignKey(Series, on_delete=OnDelete.restrict, null=True, index=True)
+    title = Varchar(length=200)
+    purpose = Text(default="")
+    attendees = Integer(default=1)
+    local_start = Timestamp()
+    local_end = Timestamp()
+    timezone = Varchar(length=64)
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    status = Varchar(length=16, index=True)
+    override = Boolean(default=False)
+    decided_by = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz(null=True, default=None)
+    decision_reason = Text(default="")
+    revision = Integer(default=0)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class BookingItem(Table):
+    """Units of one resource held by a booking over ``[hold_start, hold_end)`` (buffers in).
+
+    ``holding`` mirrors the booking's status (pending or approved) so that PostgreSQL's
+    exclusion constraint on exclusive (single-unit) resources can see it.
+    """
+
+    id: Serial
+    booking = ForeignKey(Booking, on_delete=OnDelete.cascade, null=False, index=True)
+    resource = ForeignKey(Resource, on_delete=OnDelete.restrict, null=False, index=True)
+    quantity = Integer(default=1)
+    hold_start = Timestamptz(index=True)
+    hold_end = Timestamptz()
+    holding = Boolean(default=True)
+    exclusive = Boolean(default=False)
+
+
+class Blackout(Table):
+    """A closure of a hub, or of one resource (Eid, maintenance), in the hub's wall clock."""
+
+    id: Serial
+    hub = ForeignKey(Hub, on_delete=OnDelete.cascade, null=False, index=True)
+    resource = ForeignKey(Resource, on_delete=OnDelete.cascade, null=True)
+    local_start = Timestamp()
+    local_end = Timestamp()
+    timezone = Varchar(length=64)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    reason = Varchar(length=200, default="")
+    created_by = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz()
+
+
+class Notification(Table):
+    """Outbox: a message to a user, sent by the worker; the key makes enqueueing idempotent."""
+
+    id: Serial
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
+    kind = Varchar(length=32)
+    payload = JSON(default={})
+    idempotency_key = Varchar(length=200, unique=True)
+    created_at = Timestamptz()
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class AppState(Table):
+    """Small facts about this installation (e.g. the zone data version bookings were timed with)."""
+
+    id: Serial
+    key = Varchar(length=64, unique=True)
+    value = Text(default="")
+
+
 TABLES: tuple[type[Table], ...] = (
     Region,
     Hub,
@@ -138,4 +235,10 @@ TABLES: tuple[type[Table], ...] = (
     UserSession,
     LoginAttempt,
     AuditLog,
+    Series,
+    Booking,
+    BookingItem,
+    Blackout,
+    Notification,
+    AppState,
 )

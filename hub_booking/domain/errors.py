@@ -74,3 +74,12 @@ class TooManyAttempts(DomainError):
 def invalid(field: str, code: str, message: str, **params: Any) -> Invalid:
     """A one-violation ``Invalid``."""
     return Invalid([Violation(code=code, message=message, field=field, params=params)])
+
+
+class BookingConflict(Conflict):
+    """The asked time clashes with holds already there (409), with alternatives."""
+
+    def __init__(self, conflicts: list[dict[str, Any]], suggestions: dict[str, Any]) -> None:
+        super().__init__(N_("This time is already taken for at least one resource."))
+        self.conflicts = conflicts
+        self.suggestions = suggestions

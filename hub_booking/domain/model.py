@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -49,3 +50,54 @@ def display_name(name_fr: str, name_ar: str, language: str) -> str:
     if language == "ar":
         return name_ar or name_fr
     return name_fr or name_ar
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+HOLDING = frozenset({BookingStatus.PENDING, BookingStatus.APPROVED})
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """A resource as the rules see it, with its effective rules (defaults < hub < resource)."""
+
+    id: int
+    hub_id: int
+    kind: ResourceKind
+    quantity: int
+    capacity: int | None = None
+    requires_approval: bool = False
+    active: bool = True
+    rules: dict = field(default_factory=dict)
+    name: str = ""
+
+    @property
+    def is_space(self) -> bool:
+        return self.kind == ResourceKind.SPACE
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Units of a resource held by a booking over ``[start, end)`` (UTC, buffers included)."""
+
+    resource_id: int
+    quantity: int
+    start: datetime
+    end: datetime
+    booking_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A blackout: the whole hub (``resource_id`` None) or one resource is closed."""
+
+    start: datetime
+    end: datetime
+    reason: str = ""
+    resource_id: int | None = None

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from hub_booking.domain.errors import N_, DomainError, Invalid
+from hub_booking.domain.errors import N_, BookingConflict, DomainError, Invalid
 from hub_booking.i18n import translate
 from hub_booking.web.auth import LoginRequired, is_api
 
@@ -49,6 +49,8 @@ def on_domain_error(request: Request, exc: DomainError) -> Response:
             {"code": v.code, "field": v.field, "message": translate(lang, v.message, **v.params)}
             for v in exc.violations
         ]
+    if isinstance(exc, BookingConflict):
+        extra.update(conflicts=exc.conflicts, suggestions=exc.suggestions)
     return _respond(request, exc.status_code, detail, extra)
 
 
@@ -90,9 +92,11 @@ def on_unexpected(request: Request, exc: Exception) -> Response:
 
 def _respond(request: Request, status: int, detail: str, extra: Any) -> Response:
     if is_api(request.scope) or not _wants_html(request):
-        return Response(
-            {"status_code": status, "detail": detail, "extra": extra or {}}, status_code=status
-        )
+        body = {"status_code": status, "detail": detail, "extra": extra or {}}
+        for key in ("violations", "conflicts", "suggestions"):  # also at the top (CONTRACT.md)
+            if isinstance(extra, dict) and key in extra:
+                body[key] = extra[key]
+        return Response(body, status_code=status)
     if request.headers.get("hx-request"):
         # htmx swaps only 2xx by default: show the error in the page's flash area instead.
         return Template(

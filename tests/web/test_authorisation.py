@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.factories import ROLES, Cast
+from tests.conftest import NOW
+from tests.factories import ROLES, Cast, make_blackout, make_booking
 
 ALL = dict.fromkeys(ROLES, 200)
 SIGNED_IN = {**ALL, "anonymous": 401}
@@ -21,6 +23,19 @@ SEES_ASSOCIATION_A = {
     "admin": 200,
     "outsider": 404,
 }
+
+SEES_BOOKING_OF_A = {
+    "anonymous": 401,
+    "member_a": 200,
+    "rep_a": 200,
+    "member_b": 404,
+    "manager": 200,
+    "other_manager": 404,
+    "admin": 200,
+    "outsider": 404,
+}
+DECIDES_BOOKING_OF_A = {**SEES_BOOKING_OF_A, "member_a": 403, "rep_a": 403}
+MANAGES_HUB_CREATE = {**dict.fromkeys(ROLES, 403), "anonymous": 401, "manager": 201, "admin": 201}
 
 # (method, route path as the app declares it) -> expected status per role
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
@@ -53,18 +68,59 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "admin": 201,
     },
     ("GET", "/api/v1/me"): SIGNED_IN,
+    ("POST", "/api/v1/bookings"): {
+        **dict.fromkeys(ROLES, 403),
+        "anonymous": 401,
+        "member_a": 201,
+        "rep_a": 201,
+        "manager": 201,  # on behalf of the association
+        "admin": 201,
+    },
+    ("GET", "/api/v1/bookings"): SIGNED_IN,
+    ("GET", "/api/v1/bookings/{booking_id:int}"): SEES_BOOKING_OF_A,
+    ("PATCH", "/api/v1/bookings/{booking_id:int}"): SEES_BOOKING_OF_A,
+    ("POST", "/api/v1/bookings/{booking_id:int}/approve"): DECIDES_BOOKING_OF_A,
+    ("POST", "/api/v1/bookings/{booking_id:int}/reject"): DECIDES_BOOKING_OF_A,
+    ("POST", "/api/v1/bookings/{booking_id:int}/cancel"): SEES_BOOKING_OF_A,
+    ("GET", "/api/v1/availability"): SIGNED_IN,
+    ("POST", "/api/v1/hubs/{hub_id:int}/blackouts"): MANAGES_HUB_CREATE,
+    ("GET", "/api/v1/hubs/{hub_id:int}/blackouts"): SIGNED_IN,
+    ("DELETE", "/api/v1/blackouts/{closure_id:int}"): {
+        **MANAGES_HUB_CREATE,
+        "manager": 204,
+        "admin": 204,
+    },
 }
 
 
-def request_for(
+async def request_for(
     method: str, route: str, cast: Cast, role: str
 ) -> tuple[str, dict[str, Any] | None]:
-    """A concrete path and a valid body for the route, aimed at hub H / association A."""
+    """A concrete path and a valid body for the route, aimed at hub H / association A, with a
+    fresh object for each role where the call changes it (a pending booking, a closure)."""
+    index = ROLES.index(role)
+    day = datetime(2027, 2, 1, 9, tzinfo=UTC) + timedelta(days=index)
+    booking_id = (
+        await make_booking(NOW, cast, start=day + timedelta(hours=5))
+        if "booking_id" in route
+        else 0
+    )
+    closure_id = (
+        await make_blackout(NOW, cast, day, day + timedelta(hours=1))
+        if "closure_id" in route
+        else 0
+    )
     path = (
         route.replace("{hub_id:int}", str(cast.hub))
         .replace("{resource_id:int}", str(cast.room))
         .replace("{association_id:int}", str(cast.association_a))
+        .replace("{booking_id:int}", str(booking_id))
+        .replace("{closure_id:int}", str(closure_id))
     )
+    if route == "/api/v1/availability":
+        path += (
+            f"?hub_id={cast.hub}&from=2027-02-01T00:00:00%2B00:00&to=2027-02-08T00:00:00%2B00:00"
+        )
     bodies: dict[str, dict[str, Any]] = {
         "/api/v1/hubs": {
             "slug": f"new-{role}",
@@ -81,8 +137,24 @@ def request_for(
         "/api/v1/associations": {"slug": f"new-{role}", "name_ar": "جمعية", "region": "fes-meknes"},
         "/api/v1/associations/{association_id:int}/members": {"email": "new.member@example.org"},
         "/api/v1/resources/{resource_id:int}": {"capacity": 25},
+        "/api/v1/bookings": {
+            "association_id": cast.association_a,
+            "title": "Atelier",
+            "starts_at": day.isoformat(),
+            "ends_at": (day + timedelta(hours=2)).isoformat(),
+            "attendees": 10,
+            "items": [{"resource_id": cast.room, "quantity": 1}],
+        },
+        "/api/v1/bookings/{booking_id:int}": {"title": "Réunion du bureau"},
+        "/api/v1/bookings/{booking_id:int}/reject": {"reason": "Salle réservée pour l'Aïd"},
+        "/api/v1/bookings/{booking_id:int}/cancel": {"scope": "this"},
+        "/api/v1/hubs/{hub_id:int}/blackouts": {
+            "starts_at": (day + timedelta(days=20)).isoformat(),
+            "ends_at": (day + timedelta(days=21)).isoformat(),
+            "reason": "Aïd al-Fitr",
+        },
     }
-    return path, bodies.get(route) if method != "GET" else None
+    return path, bodies.get(route) if method not in ("GET", "DELETE") else None
 
 
 def api_routes(app) -> set[tuple[str, str]]:
@@ -102,7 +174,7 @@ async def test_every_api_route_has_an_entry_in_the_matrix(client):
 @pytest.mark.parametrize(("method", "route"), sorted(MATRIX))
 async def test_route_answers_each_role_with_the_exact_status(client, cast, method, route):
     for role in ROLES:
-        path, body = request_for(method, route, cast, role)
+        path, body = await request_for(method, route, cast, role)
         response = await client.request(method, path, json=body, headers=cast.auth(role))
         assert response.status_code == MATRIX[(method, route)][role], (role, response.text)
 
