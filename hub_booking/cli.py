@@ -1,4 +1,4 @@
-"""The ``hub-booking`` command: migrate, seed-demo, create-user, create-token, serve."""
+"""The ``hub-booking`` command: migrate, seed-demo, create-user, create-token, retime, serve."""
 
 from __future__ import annotations
 
@@ -86,10 +86,30 @@ async def _create_token(settings: Settings, args: argparse.Namespace) -> None:
     print(token)
 
 
+async def _retime(
+    settings: Settings, args: argparse.Namespace | None, *, only_if_changed: bool = False
+) -> None:
+    from hub_booking.services import retime
+
+    engine = db.use_database(settings.database_url)
+    await db.start(engine)
+    try:
+        async with db.migration_lock(settings.database_url):  # one instance at a time
+            if only_if_changed:
+                report = await retime.retime_if_zone_data_changed(utc_now())
+            else:
+                report = await retime.retime(utc_now())
+    finally:
+        await db.stop(engine)
+    for line in report.lines() if report else []:
+        print(line)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     asyncio.run(migrate(settings))
+    asyncio.run(_retime(settings, None, only_if_changed=True))
     uvicorn.run(
         "hub_booking.asgi:app",
         host=args.host,
@@ -130,6 +150,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "seed-demo": _seed,
     "create-user": _create_user,
     "create-token": _create_token,
+    "retime": _retime,
 }
 
 

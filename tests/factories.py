@@ -192,7 +192,9 @@ async def make_booking(
     return (await writes.insert_bookings(new, [slot], await queries.resources([resource]), now))[0]
 
 
-async def make_blackout(now: datetime, cast: Cast, start: datetime, end: datetime, reason: str = "Aïd") -> int:
+async def make_blackout(
+    now: datetime, cast: Cast, start: datetime, end: datetime, reason: str = "Aïd"
+) -> int:
     from hub_booking.db.tables import Blackout
 
     row = Blackout(

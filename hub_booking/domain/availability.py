@@ -64,7 +64,7 @@ def free_periods(
     hours = rules.get("opening_hours", hub_opening_hours)
     free = opening_periods(start, end, hours, zone)
     holds = [h for h in holds if h.resource_id == resource.id]
-    steps = usage_steps(((h.start, h.end, h.quantity) for h in holds), start - after, end + before)
+    steps = usage_steps(((h.start, h.end, h.quantity) for h in holds), start - before, end + after)
     full = [(lo - after, hi + before) for lo, hi, used in steps if used + units > resource.quantity]
     shut = [(c.start, c.end) for c in closures if c.resource_id in (None, resource.id)]
     result = subtract(free, [*full, *shut])

@@ -39,8 +39,6 @@ def find(
         ]
         others += [h for h in wanted[:index] if h.resource_id == hold.resource_id]
         others = [h for h in others if overlaps(h.start, h.end, hold.start, hold.end)]
-        if not others:
-            continue
         capacity = quantities.get(hold.resource_id, 1)
         steps = usage_steps(((h.start, h.end, h.quantity) for h in others), hold.start, hold.end)
         bad = merge((lo, hi) for lo, hi, used in steps if used + hold.quantity > capacity)
@@ -49,5 +47,5 @@ def find(
 
 
 def fits(hold: Hold, existing: Iterable[Hold], quantity: int) -> bool:
-    """True when ``hold`` can be added to ``existing`` holds of a resource with ``quantity`` units."""
+    """True when ``hold`` fits beside ``existing`` holds of a resource of ``quantity`` units."""
     return not find([hold], existing, {hold.resource_id: quantity})

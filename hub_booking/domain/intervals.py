@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import pairwise
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
-    """True when ``[a_start, a_end)`` and ``[b_start, b_end)`` share an instant."""
-    return a_start < b_end and b_start < a_end
+    """True when ``[a_start, a_end)`` and ``[b_start, b_end)`` share an instant (an empty
+    period shares none)."""
+    return a_start < a_end and b_start < b_end and a_start < b_end and b_start < a_end
 
 
 def with_buffers(start: datetime, end: datetime, rules: dict) -> tuple[datetime, datetime]:

@@ -48,11 +48,11 @@ def parse(text: str, zone: tzinfo) -> str:
         raise _invalid(N_("FREQ must be DAILY, WEEKLY or MONTHLY."))
     if ("COUNT" in parts) == ("UNTIL" in parts):
         raise _invalid(N_("Give either COUNT or UNTIL, so the series ends."))
+    if parts.get("COUNT", "").isdigit() and int(parts["COUNT"]) > MAX_OCCURRENCES:
+        raise _too_many()
     for number in ("COUNT", "INTERVAL"):
         if number in parts and not (parts[number].isdigit() and 1 <= int(parts[number]) <= 999):
             raise _invalid(N_("%(part)s must be a whole number of at least 1."), part=number)
-    if "COUNT" in parts and int(parts["COUNT"]) > MAX_OCCURRENCES:
-        raise _too_many()
     if "BYDAY" in parts:
         days = parts["BYDAY"].split(",")
         if not all(_DAY.match(day) for day in days):

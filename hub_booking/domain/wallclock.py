@@ -38,7 +38,7 @@ def to_utc(local: datetime, zone: tzinfo, field: str = "starts_at") -> datetime:
             Violation(
                 "ambiguous_time",
                 N_(
-                    "%(time)s happens twice on the hub's clock (the clock goes back); choose another time."
+                    "%(time)s happens twice on the hub's clock (the clock goes back); choose another time."  # noqa: E501
                 ),
                 field,
                 {"time": local.strftime("%Y-%m-%d %H:%M")},

@@ -126,7 +126,7 @@ async def _check_deadline(
             "scope",
             "cancel_deadline",
             N_(
-                "Cancellations must be made %(minutes)s minutes before the start; ask the hub's manager."
+                "Cancellations must be made %(minutes)s minutes before the start; ask the hub's manager."  # noqa: E501
             ),
             minutes=int(deadline.total_seconds() // 60),
         )
@@ -146,7 +146,7 @@ async def expire_pending(now: datetime) -> list[int]:
 
 
 async def edit(principal: Principal, booking_id: int, change: Change, now: datetime) -> None:
-    """Edit one booking or occurrence; a move is checked like a new booking (its own holds aside)."""
+    """Edit one booking or occurrence; a move is checked like a new booking (own holds aside)."""
     try:
         async with transaction():
             row = await _load(principal, booking_id)

@@ -13,7 +13,9 @@ from tests.web.test_bookings_api import TUESDAY, booking, post
 
 
 async def action(client, cast, booking_id: int, verb: str, role: str, body=None):
-    return await client.post(f"/api/v1/bookings/{booking_id}/{verb}", json=body, headers=cast.auth(role))
+    return await client.post(
+        f"/api/v1/bookings/{booking_id}/{verb}", json=body, headers=cast.auth(role)
+    )
 
 
 async def test_a_resource_needing_approval_makes_the_booking_pending_until_approved(client, cast):
@@ -43,9 +45,13 @@ async def test_a_pending_booking_holds_its_slot(client, cast):
 
 
 async def test_reject_needs_a_reason_and_frees_the_slot(client, cast):
-    booking_id = await make_booking(NOW, cast, start=datetime(2027, 1, 26, 14, tzinfo=UTC), minutes=180)
+    booking_id = await make_booking(
+        NOW, cast, start=datetime(2027, 1, 26, 14, tzinfo=UTC), minutes=180
+    )
     assert (await action(client, cast, booking_id, "reject", "manager", {})).status_code == 422
-    rejected = await action(client, cast, booking_id, "reject", "manager", {"reason": "Salle en travaux"})
+    rejected = await action(
+        client, cast, booking_id, "reject", "manager", {"reason": "Salle en travaux"}
+    )
     assert rejected.status_code == 200
     assert rejected.json()["decision"]["reason"] == "Salle en travaux"
     assert (await post(client, cast, booking(cast))).status_code == 201
@@ -110,7 +116,9 @@ async def test_cancel_the_whole_series(client, cast):
 
 async def test_invalid_cancel_scope_is_422(client, cast):
     booking_id = await make_booking(NOW, cast)
-    assert (await action(client, cast, booking_id, "cancel", "member_a", {"scope": "everything"})).status_code == 422
+    assert (
+        await action(client, cast, booking_id, "cancel", "member_a", {"scope": "everything"})
+    ).status_code == 422
 
 
 async def test_move_one_occurrence(client, cast):
@@ -132,24 +140,38 @@ async def test_move_one_occurrence(client, cast):
 
 async def test_a_move_onto_a_taken_slot_is_refused_and_changes_nothing(client, cast):
     first = (await post(client, cast, booking(cast))).json()
-    second = (await post(client, cast, booking(cast, start="2027-01-27T14:00:00+00:00", end="2027-01-27T15:00:00+00:00"))).json()
+    second = (
+        await post(
+            client,
+            cast,
+            booking(cast, start="2027-01-27T14:00:00+00:00", end="2027-01-27T15:00:00+00:00"),
+        )
+    ).json()
     response = await client.patch(
         f"/api/v1/bookings/{second['id']}",
         json={"starts_at": f"{TUESDAY}T15:00:00+00:00", "ends_at": f"{TUESDAY}T16:00:00+00:00"},
         headers=cast.auth("member_a"),
     )
     assert response.status_code == 409
-    unchanged = (await client.get(f"/api/v1/bookings/{second['id']}", headers=cast.auth("member_a"))).json()
+    unchanged = (
+        await client.get(f"/api/v1/bookings/{second['id']}", headers=cast.auth("member_a"))
+    ).json()
     assert unchanged == second
     assert first["id"] != second["id"]
 
 
 async def test_edit_attendees_is_checked_against_capacity(client, cast):
     created = (await post(client, cast, booking(cast))).json()
-    response = await client.patch(f"/api/v1/bookings/{created['id']}", json={"attendees": 31}, headers=cast.auth("member_a"))
+    response = await client.patch(
+        f"/api/v1/bookings/{created['id']}", json={"attendees": 31}, headers=cast.auth("member_a")
+    )
     assert response.status_code == 422
     assert response.json()["violations"][0]["code"] == "over_capacity"
-    ok = await client.patch(f"/api/v1/bookings/{created['id']}", json={"attendees": 30, "title": "Atelier"}, headers=cast.auth("member_a"))
+    ok = await client.patch(
+        f"/api/v1/bookings/{created['id']}",
+        json={"attendees": 30, "title": "Atelier"},
+        headers=cast.auth("member_a"),
+    )
     assert ok.json()["attendees"] == 30
 
 
@@ -164,11 +186,17 @@ async def test_pending_bookings_expire_once_their_start_has_passed(database, cas
 async def test_lists_filter_by_status_resource_and_period(client, cast):
     await make_booking(NOW, cast, start=datetime(2027, 2, 2, 10, tzinfo=UTC))
     await make_booking(NOW, cast, start=datetime(2027, 3, 2, 10, tzinfo=UTC), status="approved")
-    await make_booking(NOW, cast, start=datetime(2027, 2, 3, 10, tzinfo=UTC), resource=cast.projectors)
+    await make_booking(
+        NOW, cast, start=datetime(2027, 2, 3, 10, tzinfo=UTC), resource=cast.projectors
+    )
     auth = cast.auth("manager")
-    by_status = (await client.get("/api/v1/bookings", params={"status": "approved"}, headers=auth)).json()
+    by_status = (
+        await client.get("/api/v1/bookings", params={"status": "approved"}, headers=auth)
+    ).json()
     assert by_status["total"] == 1
-    by_resource = (await client.get("/api/v1/bookings", params={"resource_id": cast.projectors}, headers=auth)).json()
+    by_resource = (
+        await client.get("/api/v1/bookings", params={"resource_id": cast.projectors}, headers=auth)
+    ).json()
     assert by_resource["total"] == 1
     february = {"from": "2027-02-01T00:00:00+00:00", "to": "2027-03-01T00:00:00+00:00", "limit": 1}
     page = (await client.get("/api/v1/bookings", params=february, headers=auth)).json()
@@ -181,4 +209,6 @@ async def test_other_associations_never_see_a_booking(client, cast):
     booking_id = await make_booking(NOW, cast)
     listed = (await client.get("/api/v1/bookings", headers=cast.auth("member_b"))).json()
     assert listed == {"items": [], "total": 0}
-    assert (await client.get(f"/api/v1/bookings/{booking_id}", headers=cast.auth("member_b"))).status_code == 404
+    assert (
+        await client.get(f"/api/v1/bookings/{booking_id}", headers=cast.auth("member_b"))
+    ).status_code == 404

@@ -13,7 +13,13 @@ from tests.conftest import NOW
 TUESDAY = "2027-01-26"
 
 
-def booking(cast, *, start: str = f"{TUESDAY}T14:00:00+00:00", end: str = f"{TUESDAY}T17:00:00+00:00", **extra: Any) -> dict[str, Any]:
+def booking(
+    cast,
+    *,
+    start: str = f"{TUESDAY}T14:00:00+00:00",
+    end: str = f"{TUESDAY}T17:00:00+00:00",
+    **extra: Any,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "association_id": cast.association_a,
         "title": "Formation gestion de projet",
@@ -48,7 +54,11 @@ async def test_the_same_slot_twice_is_409_with_the_clash_and_suggestions(client,
     assert response.status_code == 409
     body = response.json()
     assert body["conflicts"] == [
-        {"resource_id": cast.room, "starts_at": "2027-01-26T14:00:00+00:00", "ends_at": "2027-01-26T17:00:00+00:00"}
+        {
+            "resource_id": cast.room,
+            "starts_at": "2027-01-26T14:00:00+00:00",
+            "ends_at": "2027-01-26T17:00:00+00:00",
+        }
     ]
     assert "Formation" not in response.text  # never another booking's details
     assert body["suggestions"]["next_slots"][0] == {
@@ -84,8 +94,15 @@ async def test_weekly_series_at_14h_local_is_14h_utc_every_week(client, cast):
 
 
 async def test_series_fail_books_nothing_when_one_occurrence_clashes(client, cast):
-    await post(client, cast, booking(cast, start="2027-02-09T15:00:00+00:00", end="2027-02-09T16:00:00+00:00"), role="rep_a")
-    body = booking(cast, recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "on_conflict": "fail"})
+    await post(
+        client,
+        cast,
+        booking(cast, start="2027-02-09T15:00:00+00:00", end="2027-02-09T16:00:00+00:00"),
+        role="rep_a",
+    )
+    body = booking(
+        cast, recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "on_conflict": "fail"}
+    )
     response = await post(client, cast, body)
     assert response.status_code == 409
     assert response.json()["conflicts"][0]["starts_at"] == "2027-02-09T15:00:00+00:00"
@@ -94,8 +111,15 @@ async def test_series_fail_books_nothing_when_one_occurrence_clashes(client, cas
 
 
 async def test_series_skip_books_the_free_occurrences_and_reports_the_others(client, cast):
-    await post(client, cast, booking(cast, start="2027-02-09T15:00:00+00:00", end="2027-02-09T16:00:00+00:00"), role="rep_a")
-    body = booking(cast, recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "on_conflict": "skip"})
+    await post(
+        client,
+        cast,
+        booking(cast, start="2027-02-09T15:00:00+00:00", end="2027-02-09T16:00:00+00:00"),
+        role="rep_a",
+    )
+    body = booking(
+        cast, recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=4", "on_conflict": "skip"}
+    )
     response = await post(client, cast, body)
     assert response.status_code == 201, response.text
     occurrences = response.json()["occurrences"]
@@ -110,38 +134,70 @@ async def test_series_skip_books_the_free_occurrences_and_reports_the_others(cli
 async def test_series_skip_also_skips_occurrences_that_break_a_rule(client, cast):
     await client.post(
         f"/api/v1/hubs/{cast.hub}/blackouts",
-        json={"starts_at": "2027-02-02T00:00:00+00:00", "ends_at": "2027-02-03T00:00:00+00:00", "reason": "Aïd"},
+        json={
+            "starts_at": "2027-02-02T00:00:00+00:00",
+            "ends_at": "2027-02-03T00:00:00+00:00",
+            "reason": "Aïd",
+        },
         headers=cast.auth("manager"),
     )
-    body = booking(cast, recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=3", "on_conflict": "skip"})
+    body = booking(
+        cast, recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=3", "on_conflict": "skip"}
+    )
     occurrences = (await post(client, cast, body)).json()["occurrences"]
-    assert [(o["skipped"], o.get("code")) for o in occurrences] == [(False, None), (True, "blackout"), (False, None)]
+    assert [(o["skipped"], o.get("code")) for o in occurrences] == [
+        (False, None),
+        (True, "blackout"),
+        (False, None),
+    ]
 
 
 async def test_pool_units_add_up_and_the_fourth_projector_is_refused(client, cast):
     for quantity in (2, 1):
         body = booking(cast, items=[{"resource_id": cast.projectors, "quantity": quantity}])
         assert (await post(client, cast, body)).status_code == 201
-    refused = await post(client, cast, booking(cast, items=[{"resource_id": cast.projectors, "quantity": 1}]))
+    refused = await post(
+        client, cast, booking(cast, items=[{"resource_id": cast.projectors, "quantity": 1}])
+    )
     assert refused.status_code == 409
-    later = booking(cast, start=f"{TUESDAY}T17:00:00+00:00", end=f"{TUESDAY}T18:00:00+00:00", items=[{"resource_id": cast.projectors, "quantity": 3}])
+    later = booking(
+        cast,
+        start=f"{TUESDAY}T17:00:00+00:00",
+        end=f"{TUESDAY}T18:00:00+00:00",
+        items=[{"resource_id": cast.projectors, "quantity": 3}],
+    )
     assert (await post(client, cast, later)).status_code == 201
 
 
 async def test_room_and_equipment_are_all_or_nothing(client, cast):
-    await post(client, cast, booking(cast, items=[{"resource_id": cast.projectors, "quantity": 3}]), role="rep_a")
-    body = booking(cast, items=[{"resource_id": cast.room, "quantity": 1}, {"resource_id": cast.projectors, "quantity": 1}])
+    await post(
+        client,
+        cast,
+        booking(cast, items=[{"resource_id": cast.projectors, "quantity": 3}]),
+        role="rep_a",
+    )
+    body = booking(
+        cast,
+        items=[
+            {"resource_id": cast.room, "quantity": 1},
+            {"resource_id": cast.projectors, "quantity": 1},
+        ],
+    )
     assert (await post(client, cast, body)).status_code == 409
     assert await BookingItem.count().where(BookingItem.resource == cast.room) == 0
 
 
 async def test_buffers_keep_a_gap_between_bookings(client, cast):
-    await Resource.update({Resource.rules: {"buffer_after_minutes": 30}}).where(Resource.id == cast.room)
+    await Resource.update({Resource.rules: {"buffer_after_minutes": 30}}).where(
+        Resource.id == cast.room
+    )
     assert (await post(client, cast, booking(cast))).status_code == 201
     right_after = booking(cast, start=f"{TUESDAY}T17:00:00+00:00", end=f"{TUESDAY}T18:00:00+00:00")
     response = await post(client, cast, right_after)
     assert response.status_code == 409
-    assert response.json()["suggestions"]["next_slots"][0]["starts_at"] == "2027-01-26T17:30:00+00:00"
+    assert (
+        response.json()["suggestions"]["next_slots"][0]["starts_at"] == "2027-01-26T17:30:00+00:00"
+    )
 
 
 async def test_conflict_suggests_another_room_that_fits(client, cast):
@@ -162,7 +218,11 @@ async def test_conflict_suggests_another_room_that_fits(client, cast):
         ({"max_minutes": 60}, {}, "too_long"),
         ({"granularity_minutes": 30}, {"start": f"{TUESDAY}T14:10:00+00:00"}, "granularity"),
         ({}, {"start": f"{TUESDAY}T06:00:00+00:00"}, "outside_opening_hours"),
-        ({"min_notice_minutes": 60}, {"start": "2027-01-11T09:30:00+00:00", "end": "2027-01-11T10:30:00+00:00"}, "too_soon"),
+        (
+            {"min_notice_minutes": 60},
+            {"start": "2027-01-11T09:30:00+00:00", "end": "2027-01-11T10:30:00+00:00"},
+            "too_soon",
+        ),
         ({"max_advance_days": 10}, {}, "too_far_ahead"),
         ({}, {"start": "2027-01-10T14:00:00+00:00", "end": "2027-01-10T15:00:00+00:00"}, "past"),
         ({"weekly_quota_hours": 2}, {}, "quota_exceeded"),
@@ -172,7 +232,10 @@ async def test_conflict_suggests_another_room_that_fits(client, cast):
 )
 async def test_each_rule_is_enforced_through_the_api(client, cast, rules, change, code):
     await set_rules(cast.hub, **rules)
-    body = booking(cast, **{k: v for k, v in {"start": change.get("start"), "end": change.get("end")}.items() if v})
+    body = booking(
+        cast,
+        **{k: v for k, v in {"start": change.get("start"), "end": change.get("end")}.items() if v},
+    )
     response = await post(client, cast, body)
     assert response.status_code == 422, response.text
     assert code in codes(response)
@@ -182,12 +245,25 @@ async def test_each_rule_is_enforced_through_the_api(client, cast, rules, change
 async def test_blackout_over_capacity_and_over_quantity(client, cast):
     await client.post(
         f"/api/v1/hubs/{cast.hub}/blackouts",
-        json={"starts_at": f"{TUESDAY}T00:00:00+00:00", "ends_at": "2027-01-27T00:00:00+00:00", "reason": "Aïd al-Adha"},
+        json={
+            "starts_at": f"{TUESDAY}T00:00:00+00:00",
+            "ends_at": "2027-01-27T00:00:00+00:00",
+            "reason": "Aïd al-Adha",
+        },
         headers=cast.auth("manager"),
     )
-    response = await post(client, cast, booking(cast, attendees=31, items=[
-        {"resource_id": cast.room, "quantity": 1}, {"resource_id": cast.projectors, "quantity": 4},
-    ]))
+    response = await post(
+        client,
+        cast,
+        booking(
+            cast,
+            attendees=31,
+            items=[
+                {"resource_id": cast.room, "quantity": 1},
+                {"resource_id": cast.projectors, "quantity": 4},
+            ],
+        ),
+    )
     assert response.status_code == 422
     assert {"blackout", "over_capacity", "over_quantity"} <= codes(response)
 
@@ -195,7 +271,9 @@ async def test_blackout_over_capacity_and_over_quantity(client, cast):
 async def test_an_inactive_association_cannot_book(client, cast):
     from hub_booking.db.tables import Association
 
-    await Association.update({Association.status: "suspended"}).where(Association.id == cast.association_a)
+    await Association.update({Association.status: "suspended"}).where(
+        Association.id == cast.association_a
+    )
     response = await post(client, cast, booking(cast))
     assert response.status_code == 422
     assert codes(response) == {"association_inactive"}
@@ -225,7 +303,12 @@ async def test_manager_override_is_allowed_and_audited(client, cast):
     response = await post(client, cast, body, role="manager")
     assert response.status_code == 201
     assert response.json()["override"] is True
-    row = await AuditLog.select(AuditLog.details).where(AuditLog.action == "booking.created").first().output(load_json=True)
+    row = (
+        await AuditLog.select(AuditLog.details)
+        .where(AuditLog.action == "booking.created")
+        .first()
+        .output(load_json=True)
+    )
     assert row["details"]["override"] is True
 
 
@@ -240,8 +323,16 @@ async def test_manager_override_is_allowed_and_audited(client, cast):
         ({"items": [{"resource_id": 1, "quantity": 0}]}, "items[0].quantity", "invalid_quantity"),
         ({"attendees": 0}, "attendees", "invalid_number"),
         ({"recurrence": {"rrule": "FREQ=YEARLY;COUNT=2"}}, "recurrence.rrule", "invalid_rrule"),
-        ({"recurrence": {"rrule": "FREQ=DAILY;COUNT=201"}}, "recurrence.rrule", "too_many_occurrences"),
-        ({"recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=3", "on_conflict": "maybe"}}, "recurrence.on_conflict", "invalid_choice"),
+        (
+            {"recurrence": {"rrule": "FREQ=DAILY;COUNT=201"}},
+            "recurrence.rrule",
+            "too_many_occurrences",
+        ),
+        (
+            {"recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=3", "on_conflict": "maybe"}},
+            "recurrence.on_conflict",
+            "invalid_choice",
+        ),
     ],
 )
 async def test_bad_input_is_422_with_field_and_code(client, cast, change, field, code):
@@ -251,10 +342,16 @@ async def test_bad_input_is_422_with_field_and_code(client, cast, change, field,
 
 
 async def test_unknown_resource_and_resource_of_another_hub(client, cast):
-    unknown = await post(client, cast, booking(cast, items=[{"resource_id": 999999, "quantity": 1}]))
+    unknown = await post(
+        client, cast, booking(cast, items=[{"resource_id": 999999, "quantity": 1}])
+    )
     assert unknown.status_code == 422
     assert codes(unknown) == {"unknown_resource"}
-    mixed = await post(client, cast, booking(cast, items=[{"resource_id": cast.room}, {"resource_id": cast.other_room}]))
+    mixed = await post(
+        client,
+        cast,
+        booking(cast, items=[{"resource_id": cast.room}, {"resource_id": cast.other_room}]),
+    )
     assert mixed.status_code == 422
     assert codes(mixed) == {"mixed_hubs"}
 

@@ -149,14 +149,14 @@ async def find_availability(
     principal_of(request)
     found: list[Violation] = []
     start, end = parse_instant(from_, "from", found), parse_instant(to, "to", found)
-    if found:
+    if found or start is None or end is None:
         raise Invalid(found)
     return await availability.find_free(
         hub_id,
         start,
         end,
         kind=kind,
-        min_capacity=min_capacity,  # type: ignore[arg-type]
+        min_capacity=min_capacity,
         duration_minutes=duration_minutes,
         language=language_of(request),
     )

@@ -30,12 +30,12 @@ async def add_closure(
         found.append(Violation("invalid_resource", N_("Give a resource_id."), "resource_id"))
     if not isinstance(reason, str):
         found.append(Violation("invalid_text", N_("Must be text."), "reason"))
-    if found:
+    if found or start is None or end is None:
         raise Invalid(found)
     principal = principal_of(request)
     closure_id = await closures.add(
         principal, hub_id, start, end, reason, resource_id, request.app.state.clock()
-    )  # type: ignore[arg-type]
+    )
     return next(_shape(c) for c in await closures.listed(hub_id) if c["id"] == closure_id)
 
 
