@@ -127,6 +127,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "seed-demo", help="load the demo Fès-Meknès hub (idempotent) and print the logins"
     )
+    sub.add_parser("retime", help="recompute future bookings' UTC times from their wall clock")
     user = sub.add_parser("create-user", help="create or update a user; prints its id")
     user.add_argument("--email", required=True)
     user.add_argument("--password", required=True)

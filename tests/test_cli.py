@@ -151,3 +151,10 @@ def test_instances_starting_together_on_a_fresh_database_all_migrate(fresh_datab
         [COMMAND, "migrate"], env=env, capture_output=True, text=True, timeout=120
     )
     assert again.returncode == 0
+
+
+async def test_retime_reports_what_it_did(settings, database):
+    assert run_cli(settings, "seed-demo").returncode == 0
+    result = run_cli(settings, "retime")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("zone data 2026")
