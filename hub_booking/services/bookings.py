@@ -8,7 +8,8 @@ of a single-unit resource that would still slip through.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -64,27 +65,34 @@ async def create_booking(
     zone = get_zone(hub["timezone"])
     wanted, skipped = _slots(request, zone)
     status = _initial_status(principal, hub_id, resources)
+    async with booking_transaction():
+        await writes.lock_resources(list(request.items))
+        ctx = await _context(request, hub, resources, wanted, now)
+        kept, skipped, clashes = _plan(
+            request, wanted, skipped, resources, ctx, await _holds(request, resources, wanted)
+        )
+        if not kept:
+            if not clashes:  # every occurrence was skipped for a rule
+                raise Invalid(
+                    [Violation(s.code, s.message, "starts_at", s.params) for s in skipped[:1]]
+                )
+            raise await _refusal(clashes, request, resources, hub, zone, ctx)
+        created = await _write(principal, request, hub, kept, skipped, resources, status, now)
+    return created
+
+
+@asynccontextmanager
+async def booking_transaction() -> AsyncIterator[None]:
+    """A booking write; a refusal by the database (another writer won the race) is a 409."""
     try:
         async with transaction():
-            await writes.lock_resources(list(request.items))
-            ctx = await _context(request, hub, resources, wanted, now)
-            kept, skipped, clashes = _plan(
-                request, wanted, skipped, resources, ctx, await _holds(request, resources, wanted)
-            )
-            if not kept:
-                if not clashes:  # every occurrence was skipped for a rule
-                    raise Invalid(
-                        [Violation(s.code, s.message, "starts_at", s.params) for s in skipped[:1]]
-                    )
-                raise await _refusal(clashes, request, resources, hub, zone, ctx)
-            created = await _write(principal, request, hub, kept, skipped, resources, status, now)
+            yield
     except Exception as exc:
         if is_concurrency_error(exc):
             raise Conflict(
                 N_("Someone booked this time a moment ago. Look again and choose another time.")
             ) from exc
         raise
-    return created
 
 
 async def _resources(request: BookingRequest, language: str) -> dict[int, ResourceInfo]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from hub_booking import zones
 from hub_booking.db import queries, writes
-from hub_booking.db.engine import is_concurrency_error, transaction
+from hub_booking.db.engine import transaction
 from hub_booking.db.tables import Booking, BookingItem
 from hub_booking.domain import checks
 from hub_booking.domain.checks import Context, Slot
@@ -23,6 +23,7 @@ from hub_booking.domain.requests import Change
 from hub_booking.domain.rules import DEFAULT_RULES
 from hub_booking.domain.wallclock import WallClockError, to_local, to_utc
 from hub_booking.services import audit
+from hub_booking.services.bookings import booking_transaction
 
 SCOPES = ("this", "following", "series")
 
@@ -44,21 +45,19 @@ def _transition_conflict(row: dict[str, Any]) -> Conflict:
 
 
 async def approve(principal: Principal, booking_id: int, now: datetime) -> None:
-    async with transaction():
-        row = await _load(principal, booking_id)
-        if not principal.manages(row["hub"]):
-            raise Forbidden(N_("Only a manager of this hub can approve or reject."))
-        if row["status"] != "pending":
-            raise _transition_conflict(row)
-        await writes.set_status(
-            [booking_id], "approved", now, decided_by=principal.user_id, decided_at=now
-        )
-        await audit.record(principal.user_id, "booking.approved", "booking", booking_id, now)
+    await _decide(principal, booking_id, "approved", now)
 
 
 async def reject(principal: Principal, booking_id: int, reason: str, now: datetime) -> None:
     if not isinstance(reason, str) or not reason.strip():
         raise invalid("reason", "required", N_("Say why the request is rejected."))
+    await _decide(principal, booking_id, "rejected", now, decision_reason=reason.strip()[:2000])
+
+
+async def _decide(
+    principal: Principal, booking_id: int, status: str, now: datetime, **decision: str
+) -> None:
+    """A manager's decision on a pending request."""
     async with transaction():
         row = await _load(principal, booking_id)
         if not principal.manages(row["hub"]):
@@ -66,20 +65,11 @@ async def reject(principal: Principal, booking_id: int, reason: str, now: dateti
         if row["status"] != "pending":
             raise _transition_conflict(row)
         await writes.set_status(
-            [booking_id],
-            "rejected",
-            now,
-            decided_by=principal.user_id,
-            decided_at=now,
-            decision_reason=reason.strip()[:2000],
+            [booking_id], status, now, decided_by=principal.user_id, decided_at=now, **decision
         )
+        details = {"reason": decision["decision_reason"][:200]} if decision else {}
         await audit.record(
-            principal.user_id,
-            "booking.rejected",
-            "booking",
-            booking_id,
-            now,
-            reason=reason.strip()[:200],
+            principal.user_id, f"booking.{status}", "booking", booking_id, now, **details
         )
 
 
@@ -147,37 +137,30 @@ async def expire_pending(now: datetime) -> list[int]:
 
 async def edit(principal: Principal, booking_id: int, change: Change, now: datetime) -> None:
     """Edit one booking or occurrence; a move is checked like a new booking (own holds aside)."""
-    try:
-        async with transaction():
-            row = await _load(principal, booking_id)
-            if row["status"] not in HOLDING:
-                raise _transition_conflict(row)
-            values: dict[Any, Any] = {
-                Booking.updated_at: now,
-                Booking.revision: Booking.revision + 1,
-            }
-            for name in ("title", "purpose", "attendees"):
-                if getattr(change, name) is not None:
-                    values[getattr(Booking, name)] = getattr(change, name)
-            if change.starts_at is not None and change.ends_at is not None:
-                values.update(await _move(principal, row, change, now))
-            elif change.attendees is not None:
-                await _recheck(principal, row, _slot_of(row), change.attendees, now)
-            await Booking.update(values).where(Booking.id == booking_id)
-            await audit.record(
-                principal.user_id,
-                "booking.edited",
-                "booking",
-                booking_id,
-                now,
-                fields=_changed(change),
-            )
-    except Exception as exc:
-        if is_concurrency_error(exc):
-            raise Conflict(
-                N_("Someone booked this time a moment ago. Look again and choose another time.")
-            ) from exc
-        raise
+    async with booking_transaction():
+        row = await _load(principal, booking_id)
+        if row["status"] not in HOLDING:
+            raise _transition_conflict(row)
+        values: dict[Any, Any] = {
+            Booking.updated_at: now,
+            Booking.revision: Booking.revision + 1,
+        }
+        for name in ("title", "purpose", "attendees"):
+            if getattr(change, name) is not None:
+                values[getattr(Booking, name)] = getattr(change, name)
+        if change.starts_at is not None and change.ends_at is not None:
+            values.update(await _move(principal, row, change, now))
+        elif change.attendees is not None:
+            await _recheck(principal, row, _slot_of(row), change.attendees, now)
+        await Booking.update(values).where(Booking.id == booking_id)
+        await audit.record(
+            principal.user_id,
+            "booking.edited",
+            "booking",
+            booking_id,
+            now,
+            fields=_changed(change),
+        )
 
 
 def _slot_of(row: dict[str, Any]) -> Slot:
