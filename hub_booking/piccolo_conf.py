@@ -9,6 +9,6 @@ from piccolo.conf.apps import AppRegistry
 from hub_booking.db.engine import make_engine
 from hub_booking.settings import database_url_from_env
 
-DB = make_engine(database_url_from_env())
+DB = make_engine(database_url_from_env(), pooled=False)
 
 APP_REGISTRY = AppRegistry(apps=["hub_booking.db.piccolo_app"])

@@ -16,17 +16,22 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
+from hub_booking.db.sqlite_pool import PooledSQLiteEngine
 from hub_booking.db.tables import TABLES
 
 SQLITE_BUSY_TIMEOUT_S = 30
 MIGRATION_LOCK_KEY = 0x6875625F62  # any constant shared by every instance
 
 
-def make_engine(url: str) -> Engine:
-    """A Piccolo engine for a ``sqlite:///`` or ``postgresql://`` URL (nothing is opened yet)."""
+def make_engine(url: str, *, pooled: bool = True) -> Engine:
+    """A Piccolo engine for a ``sqlite:///`` or ``postgresql://`` URL (nothing is opened yet).
+
+    ``pooled=False`` gives Piccolo's plain SQLite engine, for its own command-line tools."""
     if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+        path = str(Path(url.removeprefix("sqlite:///")))
+        if not pooled:
+            return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+        return PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
     return PostgresEngine(config={"dsn": url.replace("postgres://", "postgresql://", 1)})
 
 
@@ -63,7 +68,10 @@ def _prepare_sqlite_file(path: Path) -> None:
 async def transaction() -> AsyncIterator[Any]:
     """One write transaction; IMMEDIATE on SQLite so a check-then-write cannot interleave."""
     engine = current()
-    if isinstance(engine, SQLiteEngine):
+    if isinstance(engine, PooledSQLiteEngine):
+        async with engine.write_transaction() as txn:
+            yield txn
+    elif isinstance(engine, SQLiteEngine):
         async with engine.transaction(transaction_type=TransactionType.immediate) as txn:
             yield txn
     else:
@@ -104,6 +112,8 @@ async def start(engine: Engine) -> None:
 async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close_pool()
 
 
 async def ping() -> bool:

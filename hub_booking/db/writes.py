@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub_booking.db.engine import is_sqlite
-from hub_booking.db.tables import Booking, BookingItem, Resource, Series
+from hub_booking.db.tables import Association, Booking, BookingItem, Resource, Series
 from hub_booking.domain.intervals import with_buffers
 from hub_booking.domain.model import ResourceInfo
 
@@ -25,6 +25,21 @@ class NewBooking:
     status: str
     override: bool
     items: dict[int, int]
+
+
+def for_update(query: Any) -> Any:
+    """``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transaction already excludes
+    every other writer."""
+    return query if is_sqlite() else query.lock_rows()
+
+
+async def lock_association(association_id: int) -> str | None:
+    """Serialise the bookings of one association (its quotas count across resources) and
+    return its status, or None when it does not exist. Taken before the resource locks, in
+    the same order by every writer, so two writers cannot deadlock."""
+    query = Association.select(Association.status).where(Association.id == association_id)
+    row = await for_update(query).first()
+    return row["status"] if row else None
 
 
 async def lock_resources(resource_ids: list[int]) -> None:

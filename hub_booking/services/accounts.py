@@ -187,43 +187,59 @@ async def create_token(email: str, label: str, now: datetime, secret_key: str) -
     return token
 
 
-async def user_for_session(token: str, now: datetime, secret_key: str) -> int | None:
+USER_FIELDS = ("id", "email", "name", "language", "is_platform_admin", "is_active")
+
+
+async def principal_for_session(token: str, now: datetime, secret_key: str) -> Principal | None:
+    """The signed-in user of a session cookie (None when unknown or expired)."""
+    user = UserSession.user
     row = (
-        await UserSession.select(UserSession.user)
+        await UserSession.select(*(getattr(user, f).as_alias(f) for f in USER_FIELDS))
         .where(
             (UserSession.token_hash == hash_secret(secret_key, token))
             & (UserSession.expires_at > now)
         )
         .first()
     )
-    return row["user"] if row else None
+    return await _principal(row)
 
 
-async def user_for_token(token: str, now: datetime, secret_key: str) -> int | None:
-    token_hash = hash_secret(secret_key, token)
+async def principal_for_token(token: str, now: datetime, secret_key: str) -> Principal | None:
+    """The user of a personal API token (None when unknown or revoked)."""
+    user = ApiToken.user
     row = (
-        await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.last_used_at)
-        .where((ApiToken.token_hash == token_hash) & ApiToken.revoked_at.is_null())
+        await ApiToken.select(
+            ApiToken.id.as_alias("token_id"),
+            ApiToken.last_used_at,
+            *(getattr(user, f).as_alias(f) for f in USER_FIELDS),
+        )
+        .where(
+            (ApiToken.token_hash == hash_secret(secret_key, token)) & ApiToken.revoked_at.is_null()
+        )
         .first()
     )
     if row is None:
         return None
     # Recorded at most once a minute: a busy integration must not write on every call.
     if row["last_used_at"] is None or now - row["last_used_at"] > timedelta(minutes=1):
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
-    return row["user"]
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
+    return await _principal(row)
 
 
 async def load_principal(user_id: int) -> Principal | None:
+    fields = [getattr(AppUser, f) for f in USER_FIELDS]
+    return await _principal(await AppUser.select(*fields).where(AppUser.id == user_id).first())
+
+
+async def _principal(user: dict | None) -> Principal | None:
     """The active user with the hubs they manage and the associations they belong to."""
-    user = (
-        await AppUser.select().where((AppUser.id == user_id) & AppUser.is_active.eq(True)).first()
-    )
-    if user is None:
+    if user is None or not user["is_active"]:
         return None
-    hubs = await HubManager.select(HubManager.hub).where(HubManager.user == user_id)
-    members = await Membership.select(Membership.association, Membership.role).where(
-        Membership.user == user_id
+    roles = await AppUser.raw(
+        'SELECT hub AS id, NULL AS role FROM hub_manager WHERE "user" = {} '
+        'UNION ALL SELECT association AS id, role FROM membership WHERE "user" = {}',
+        user["id"],
+        user["id"],
     )
     return Principal(
         user_id=user["id"],
@@ -231,8 +247,8 @@ async def load_principal(user_id: int) -> Principal | None:
         name=user["name"],
         language=user["language"],
         is_platform_admin=user["is_platform_admin"],
-        managed_hubs=frozenset(row["hub"] for row in hubs),
-        memberships={row["association"]: MemberRole(row["role"]) for row in members},
+        managed_hubs=frozenset(r["id"] for r in roles if r["role"] is None),
+        memberships={r["id"]: MemberRole(r["role"]) for r in roles if r["role"] is not None},
     )
 
 

@@ -66,8 +66,9 @@ async def create_booking(
     wanted, skipped = _slots(request, zone)
     status = _initial_status(principal, hub_id, resources)
     async with booking_transaction():
+        status_of_association = await writes.lock_association(request.association_id)
         await writes.lock_resources(list(request.items))
-        ctx = await _context(request, hub, resources, wanted, now)
+        ctx = await _context(request, hub, resources, wanted, now, status_of_association or "")
         kept, skipped, clashes = _plan(
             request, wanted, skipped, resources, ctx, await _holds(request, resources, wanted)
         )
@@ -164,23 +165,34 @@ async def _context(
     resources: dict[int, ResourceInfo],
     slots: list[Slot],
     now: datetime,
+    association_status: str,
 ) -> Context:
     first, last = min(s.start for s in slots), max(s.end for s in slots)
+    hub_rules = {**DEFAULT_RULES, **hub["rules"]}
+    return Context(
+        now=now,
+        hub_rules=hub_rules,
+        hub_opening_hours=hub["opening_hours"],
+        resources=resources,
+        closures=tuple(await queries.closures(hub["id"], first, last)),
+        association_status=association_status,
+        usage=await _usage(request, hub, hub_rules, first, last, now),
+    )
+
+
+async def _usage(
+    request: BookingRequest, hub: dict, rules: dict, first: datetime, last: datetime, now: datetime
+) -> checks.Usage:
+    """What the association already holds here; read only when the hub has quotas."""
+    if not any(
+        key in rules for key in ("weekly_quota_hours", "monthly_quota_hours", "max_future_bookings")
+    ):
+        return checks.Usage()
     # Quotas count whole local weeks and months around the asked occurrences.
     held = await queries.held_by_association(
         request.association_id, hub["id"], first - timedelta(days=32), last + timedelta(days=32)
     )
-    return Context(
-        now=now,
-        hub_rules={**DEFAULT_RULES, **hub["rules"]},
-        hub_opening_hours=hub["opening_hours"],
-        resources=resources,
-        closures=tuple(await queries.closures(hub["id"], first, last)),
-        association_status=await queries.association_status(request.association_id) or "",
-        usage=checks.tally(
-            held, await queries.future_bookings(request.association_id, hub["id"], now)
-        ),
-    )
+    return checks.tally(held, await queries.future_bookings(request.association_id, hub["id"], now))
 
 
 async def _holds(

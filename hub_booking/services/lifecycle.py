@@ -30,7 +30,9 @@ SCOPES = ("this", "following", "series")
 
 async def _load(principal: Principal, booking_id: int) -> dict[str, Any]:
     """The booking if the caller may see it: its association's members, its hub's managers."""
-    row = await Booking.select().where(Booking.id == booking_id).first()
+    # Locked until the transaction ends: an approval and a cancellation racing each other
+    # are applied one after the other, the second seeing the first's result.
+    row = await writes.for_update(Booking.select().where(Booking.id == booking_id)).first()
     if row is None or not (
         principal.manages(row["hub"]) or principal.is_member_of(row["association"])
     ):
@@ -102,7 +104,9 @@ async def _scope(row: dict[str, Any], scope: str, now: datetime) -> list[dict[st
         where &= Booking.starts_at >= row["starts_at"]
     else:
         where &= Booking.starts_at > now
-    found = await Booking.select(Booking.id, Booking.starts_at, Booking.hub).where(where)
+    found = await writes.for_update(
+        Booking.select(Booking.id, Booking.starts_at, Booking.hub).where(where)
+    )
     return found or [row]
 
 

@@ -56,17 +56,16 @@ class AuthMiddleware(ASGIMiddleware):
         token = bearer_token(scope)
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         if token is not None:
-            user_id = await accounts.user_for_token(token, now, settings.secret_key)
+            principal = await accounts.principal_for_token(token, now, settings.secret_key)
             scope["auth"] = "bearer"
         else:
             cookie = connection.cookies.get(SESSION_COOKIE)
-            user_id = (
-                await accounts.user_for_session(cookie, now, settings.secret_key)
+            principal = (
+                await accounts.principal_for_session(cookie, now, settings.secret_key)
                 if cookie
                 else None
             )
-            scope["auth"] = "session" if user_id else None
-        principal = await accounts.load_principal(user_id) if user_id else None
+            scope["auth"] = "session" if principal else None
         scope["user"] = principal
         language = _language(scope, connection, principal, settings.language)
         scope.setdefault("state", {})["language"] = language
