@@ -15,28 +15,36 @@ async def hub(hub_id: int) -> dict[str, Any] | None:
     return await query.first().output(load_json=True)
 
 
-async def resources(
-    ids: list[int], hub_rules: dict | None = None, language: str = "fr"
-) -> dict[int, ResourceInfo]:
+_RESOURCE_FIELDS = (
+    Resource.id,
+    Resource.hub,
+    Resource.kind,
+    Resource.quantity,
+    Resource.capacity,
+    Resource.requires_approval,
+    Resource.active,
+    Resource.rules,
+    Resource.name_fr,
+    Resource.name_ar,
+)
+
+
+async def resources(ids: list[int], language: str = "fr") -> dict[int, ResourceInfo]:
     """Resources by id, each with its effective rules (defaults < hub < resource)."""
-    rows = (
-        await Resource.select(
-            Resource.id,
-            Resource.hub,
-            Resource.kind,
-            Resource.quantity,
-            Resource.capacity,
-            Resource.requires_approval,
-            Resource.active,
-            Resource.rules,
-            Resource.name_fr,
-            Resource.name_ar,
-            Resource.hub.rules.as_alias("hub_rules"),
-        )
-        .where(Resource.id.is_in(ids or [-1]))
-        .output(load_json=True)
-    )
-    return {row["id"]: _resource(row, language) for row in rows}
+    return (await resources_and_hubs(ids, language))[0]
+
+
+async def resources_and_hubs(
+    ids: list[int], language: str = "fr"
+) -> tuple[dict[int, ResourceInfo], dict[int, dict[str, Any]]]:
+    """Resources by id (with effective rules) and their hubs (zone, opening hours, rules)."""
+    query = Resource.select(*_RESOURCE_FIELDS).where(Resource.id.is_in(ids or [-1]))
+    rows = await query.output(load_json=True)
+    hub_ids = sorted({row["hub"] for row in rows}) or [-1]
+    hub_query = Hub.select(Hub.id, Hub.timezone, Hub.opening_hours, Hub.rules)
+    hubs = {h["id"]: h for h in await hub_query.where(Hub.id.is_in(hub_ids)).output(load_json=True)}
+    found = {row["id"]: _resource(row, hubs[row["hub"]]["rules"] or {}, language) for row in rows}
+    return found, hubs
 
 
 async def hub_resources(hub_id: int, language: str = "fr") -> dict[int, ResourceInfo]:
@@ -46,12 +54,7 @@ async def hub_resources(hub_id: int, language: str = "fr") -> dict[int, Resource
     return await resources([row["id"] for row in rows], language=language)
 
 
-def _resource(row: dict[str, Any], language: str) -> ResourceInfo:
-    hub_rules = row["hub_rules"]
-    if isinstance(hub_rules, str):  # joined JSON columns are not always decoded
-        import json
-
-        hub_rules = json.loads(hub_rules)
+def _resource(row: dict[str, Any], hub_rules: dict, language: str) -> ResourceInfo:
     return ResourceInfo(
         id=row["id"],
         hub_id=row["hub"],
@@ -60,7 +63,7 @@ def _resource(row: dict[str, Any], language: str) -> ResourceInfo:
         capacity=row["capacity"],
         requires_approval=row["requires_approval"],
         active=row["active"],
-        rules=effective_rules(hub_rules or {}, row["rules"] or {}),
+        rules=effective_rules(hub_rules, row["rules"] or {}),
         name=display_name(row["name_fr"], row["name_ar"], language),
     )
 

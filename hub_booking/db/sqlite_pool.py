@@ -59,6 +59,9 @@ class PooledSQLiteEngine(SQLiteEngine):
             raise
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
+        # WAL with synchronous=NORMAL: no fsync per commit (a power cut may lose the last
+        # commits, never corrupt the file); the setting SQLite documents for WAL.
+        await connection.execute("PRAGMA synchronous = NORMAL")
         await connection.execute(
             f"PRAGMA busy_timeout = {int(self.connection_kwargs['timeout'] * 1000)}"
         )
@@ -88,14 +91,23 @@ class PooledSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: Any = None,
     ) -> Any:
+        # Autocommit (isolation_level None): one hop to the connection's thread, no COMMIT.
         connection = await self._take()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
-            await connection.commit()
-            return rows
+            return list(await connection.execute_fetchall(query, args or []))
         finally:
             await self._give_back(connection)
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # The pragmas and row factory were set once, when the connection was opened.
+        return list(await connection.execute_fetchall(query, args or []))
 
     async def close_pool(self) -> None:
         for connection in self._all:

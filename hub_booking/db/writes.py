@@ -80,8 +80,8 @@ async def insert_bookings(
     resources: dict[int, ResourceInfo],
     now: datetime,
     series_id: int | None = None,
-) -> list[int]:
-    """One booking per slot with its items (holds with buffers); returns the ids in order."""
+) -> list[dict[str, Any]]:
+    """One booking per slot with its items (holds with buffers); returns the rows in order."""
     rows = [
         Booking(
             uid=f"{uuid.uuid4()}@hub-booking",
@@ -104,7 +104,8 @@ async def insert_bookings(
         )
         for slot in slots
     ]
-    ids = [row["id"] for row in await Booking.insert(*rows).returning(Booking.id)]
+    written = await Booking.insert(*rows).returning(*Booking.all_columns())
+    ids = [row["id"] for row in written]
     holding = new.status in ("pending", "approved")
     items = []
     for booking_id, slot in zip(ids, slots, strict=True):
@@ -123,7 +124,7 @@ async def insert_bookings(
                 )
             )
     await BookingItem.insert(*items)
-    return ids
+    return written
 
 
 async def set_status(booking_ids: list[int], status: str, now: datetime, **decision: Any) -> None:

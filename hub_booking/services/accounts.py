@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -188,38 +188,31 @@ async def create_token(email: str, label: str, now: datetime, secret_key: str) -
 
 
 USER_FIELDS = ("id", "email", "name", "language", "is_platform_admin", "is_active")
+# Hot path (every request): plain SQL, one round trip each; Piccolo's joins cost more here.
+_SESSION_USER = (
+    "SELECT u.id, u.email, u.name, u.language, u.is_platform_admin, u.is_active "
+    'FROM user_session s JOIN app_user u ON u.id = s."user" '
+    "WHERE s.token_hash = {} AND s.expires_at > {}"
+)
+_TOKEN_USER = (
+    "SELECT t.id AS token_id, t.last_used_at, u.id, u.email, u.name, u.language, "
+    'u.is_platform_admin, u.is_active FROM api_token t JOIN app_user u ON u.id = t."user" '
+    "WHERE t.token_hash = {} AND t.revoked_at IS NULL"
+)
 
 
 async def principal_for_session(token: str, now: datetime, secret_key: str) -> Principal | None:
     """The signed-in user of a session cookie (None when unknown or expired)."""
-    user = UserSession.user
-    row = (
-        await UserSession.select(*(getattr(user, f).as_alias(f) for f in USER_FIELDS))
-        .where(
-            (UserSession.token_hash == hash_secret(secret_key, token))
-            & (UserSession.expires_at > now)
-        )
-        .first()
-    )
-    return await _principal(row)
+    rows = await AppUser.raw(_SESSION_USER, hash_secret(secret_key, token), now.astimezone(UTC))
+    return await _principal(rows[0] if rows else None)
 
 
 async def principal_for_token(token: str, now: datetime, secret_key: str) -> Principal | None:
     """The user of a personal API token (None when unknown or revoked)."""
-    user = ApiToken.user
-    row = (
-        await ApiToken.select(
-            ApiToken.id.as_alias("token_id"),
-            ApiToken.last_used_at,
-            *(getattr(user, f).as_alias(f) for f in USER_FIELDS),
-        )
-        .where(
-            (ApiToken.token_hash == hash_secret(secret_key, token)) & ApiToken.revoked_at.is_null()
-        )
-        .first()
-    )
-    if row is None:
+    rows = await AppUser.raw(_TOKEN_USER, hash_secret(secret_key, token))
+    if not rows:
         return None
+    row = rows[0]
     # Recorded at most once a minute: a busy integration must not write on every call.
     if row["last_used_at"] is None or now - row["last_used_at"] > timedelta(minutes=1):
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from hub_booking.db.tables import AuditLog
@@ -16,13 +17,14 @@ async def record(
     now: datetime,
     **details: Any,
 ) -> None:
-    await AuditLog.insert(
-        AuditLog(
-            actor=actor_id,
-            at=now,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            details=details,
-        )
+    # Plain SQL: written by every change, so kept cheap.
+    await AuditLog.raw(
+        "INSERT INTO audit_log (actor, at, action, object_type, object_id, details) "
+        "VALUES ({}, {}, {}, {}, {}, {})",
+        actor_id,
+        now.astimezone(UTC),
+        action,
+        object_type,
+        object_id,
+        json.dumps(details, default=str),
     )

@@ -46,6 +46,7 @@ class Created:
     slots: list[Slot]
     skipped: list[Skipped]
     status: str
+    first: dict[str, Any]  # the first booking as written, with its items (as a read gives it)
 
 
 async def create_booking(
@@ -57,11 +58,9 @@ async def create_booking(
     get_zone: ZoneLookup = zones.get_zone,
 ) -> Created:
     """Book every item for the asked time (or each occurrence): all or nothing per occurrence."""
-    resources = await _resources(request, language)
-    hub_id = next(iter(resources.values())).hub_id
+    resources, hub = await _resources(request, language)
+    hub_id = hub["id"]
     _authorise(principal, request, hub_id)
-    hub = await queries.hub(hub_id)
-    assert hub is not None
     zone = get_zone(hub["timezone"])
     wanted, skipped = _slots(request, zone)
     status = _initial_status(principal, hub_id, resources)
@@ -96,8 +95,11 @@ async def booking_transaction() -> AsyncIterator[None]:
         raise
 
 
-async def _resources(request: BookingRequest, language: str) -> dict[int, ResourceInfo]:
-    found = await queries.resources(list(request.items), language=language)
+async def _resources(
+    request: BookingRequest, language: str
+) -> tuple[dict[int, ResourceInfo], dict[str, Any]]:
+    """The asked resources (all active, all of one hub) and their hub."""
+    found, hubs = await queries.resources_and_hubs(list(request.items), language=language)
     problems = [
         Violation("unknown_resource", N_("No resource with this id."), f"items[{i}].resource_id")
         for i, resource_id in enumerate(request.items)
@@ -115,7 +117,7 @@ async def _resources(request: BookingRequest, language: str) -> dict[int, Resour
                 )
             ]
         )
-    return found
+    return found, next(iter(hubs.values()))
 
 
 def _authorise(principal: Principal, request: BookingRequest, hub_id: int) -> None:
@@ -320,7 +322,8 @@ async def _write(
         override=request.override,
         items=request.items,
     )
-    ids = await writes.insert_bookings(new, kept, resources, now, series_id)
+    written = await writes.insert_bookings(new, kept, resources, now, series_id)
+    ids = [row["id"] for row in written]
     details: dict[str, Any] = {"occurrences": len(ids), "skipped": len(skipped), "status": status}
     if request.override:
         details["override"] = True  # a manager set the rules aside: on the record
@@ -335,4 +338,5 @@ async def _write(
             f"approval:{ids[0]}",
             now,
         )
-    return Created(ids, series_id, kept, skipped, status)
+    items = [{"resource_id": rid, "quantity": qty} for rid, qty in request.items.items()]
+    return Created(ids, series_id, kept, skipped, status, {**written[0], "items": items})

@@ -26,7 +26,7 @@ async def create_booking(request: Request, data: Body) -> dict[str, Any]:
     created = await bookings.create_booking(
         principal, parse_booking(data), now, language=language_of(request)
     )
-    first = shapes.booking(await booking_views.get_booking(principal, created.booking_ids[0]))
+    first = shapes.booking(created.first)
     if created.series_id is None:
         return first
     return {**first, "occurrences": _occurrences(request, created)}
