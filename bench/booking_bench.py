@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -44,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -369,6 +370,52 @@ class Client:
     association_id: int
 
 
+class Wire:
+    """A minimal keep-alive HTTP/1.1 client over one socket.
+
+    The load generator shares the 2 cores with the server; httpx alone spends about a
+    millisecond of CPU per request, which would be measured as the server's slowness. This
+    client sends pre-encoded requests and reads ``Content-Length`` bodies, nothing more.
+    """
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def __aenter__(self) -> Wire:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+
+    async def request(
+        self, method: str, path: str, token: str, payload: Any = None
+    ) -> tuple[int, bytes]:
+        assert self.reader is not None
+        assert self.writer is not None
+        data = json.dumps(payload).encode() if payload is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        status_line = await asyncio.wait_for(self.reader.readline(), HTTP_TIMEOUT_S)
+        status = int(status_line.split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        return status, await self.reader.readexactly(length)
+
+
 def body(client: Client, resource_id: int, slot: Slot, title: str) -> dict[str, Any]:
     return {
         "association_id": client.association_id,
@@ -384,20 +431,21 @@ async def sequential(url: str, clients: list[Client], slots: FreeSlots) -> dict[
     """(a) One booking at a time, each on a free slot."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
-    async with httpx.AsyncClient(base_url=url, timeout=HTTP_TIMEOUT_S) as http:
+    async with Wire(url) as wire:
         for _ in range(10):  # warm up the connection and the server's code paths
-            await http.get("/healthz")
+            await wire.request("GET", "/healthz", clients[0].token)
         for i in range(SEQUENTIAL):
             client = clients[i % len(clients)]
             resource_id, slot = next(slots)
             began = time.perf_counter()
-            response = await http.post(
+            status, _ = await wire.request(
+                "POST",
                 "/api/v1/bookings",
-                json=body(client, resource_id, slot, f"Séquentiel {i}"),
-                headers={"Authorization": f"Bearer {client.token}"},
+                client.token,
+                body(client, resource_id, slot, f"Séquentiel {i}"),
             )
             latencies.append(time.perf_counter() - began)
-            statuses[response.status_code] += 1
+            statuses[status] += 1
     return {
         "requests": SEQUENTIAL,
         **summary_ms(latencies),
@@ -411,32 +459,33 @@ async def throughput(url: str, clients: list[Client], slots: FreeSlots) -> dict[
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
     errors: Counter[str] = Counter()
-    limits = httpx.Limits(
-        max_connections=CONCURRENCY * 2, max_keepalive_connections=CONCURRENCY * 2
-    )
-    async with httpx.AsyncClient(base_url=url, timeout=HTTP_TIMEOUT_S, limits=limits) as http:
-        await asyncio.gather(*(http.get("/healthz") for _ in range(CONCURRENCY)))
+    wires = [Wire(url) for _ in range(CONCURRENCY)]
+    async with contextlib.AsyncExitStack() as stack:
+        for wire in wires:
+            await stack.enter_async_context(wire)
+            await wire.request("GET", "/healthz", clients[0].token)
         began = time.perf_counter()
         deadline = began + SECONDS
 
         async def worker(w: int) -> None:
-            client = clients[w % len(clients)]
+            client, wire = clients[w % len(clients)], wires[w]
             for i in range(MAX_PER_WORKER):
                 if time.perf_counter() >= deadline:
                     return
                 resource_id, slot = next(slots)
                 start = time.perf_counter()
                 try:
-                    response = await http.post(
+                    status, _ = await wire.request(
+                        "POST",
                         "/api/v1/bookings",
-                        json=body(client, resource_id, slot, f"Débit {w}-{i}"),
-                        headers={"Authorization": f"Bearer {client.token}"},
+                        client.token,
+                        body(client, resource_id, slot, f"Débit {w}-{i}"),
                     )
-                except httpx.HTTPError as exc:
+                except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                     errors[type(exc).__name__] += 1
-                    continue
+                    return
                 latencies.append(time.perf_counter() - start)
-                statuses[response.status_code] += 1
+                statuses[status] += 1
 
         await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
         elapsed = time.perf_counter() - began
@@ -466,18 +515,20 @@ async def availability(url: str, client: Client, hub_id: int) -> dict[str, Any]:
     latencies: list[float] = []
     resources = periods = 0
     statuses: Counter[int] = Counter()
-    async with httpx.AsyncClient(base_url=url, timeout=HTTP_TIMEOUT_S) as http:
-        headers = {"Authorization": f"Bearer {client.token}"}
+    query = urlencode(params)
+    async with Wire(url) as wire:
         for i in range(AVAILABILITY_REQUESTS + 3):
             began = time.perf_counter()
-            response = await http.get("/api/v1/availability", params=params, headers=headers)
+            status, answer = await wire.request(
+                "GET", f"/api/v1/availability?{query}", client.token
+            )
             elapsed = time.perf_counter() - began
             if i < 3:
                 continue  # warm-up
             latencies.append(elapsed)
-            statuses[response.status_code] += 1
-            if response.status_code == 200:
-                found = response.json()["resources"]
+            statuses[status] += 1
+            if status == 200:
+                found = json.loads(answer)["resources"]
                 resources, periods = len(found), sum(len(r["free"]) for r in found)
     return {
         "requests": AVAILABILITY_REQUESTS,

@@ -189,7 +189,9 @@ async def make_booking(
         override=False,
         items={resource: 1},
     )
-    return (await writes.insert_bookings(new, [slot], await queries.resources([resource]), now))[0]["id"]
+    return (await writes.insert_bookings(new, [slot], await queries.resources([resource]), now))[0][
+        "id"
+    ]
 
 
 async def make_blackout(

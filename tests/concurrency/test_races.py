@@ -231,7 +231,7 @@ async def test_approval_racing_a_cancellation_never_revives_the_booking(stack: S
             go = asyncio.Event()
 
             async def send(
-                url: str, headers: dict[str, str], booking_id: int = booking_id
+                url: str, headers: dict[str, str], go: asyncio.Event = go
             ) -> httpx.Response:
                 await go.wait()
                 return await client.post(url, json={}, headers=headers)
