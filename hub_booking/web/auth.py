@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
@@ -72,7 +71,7 @@ class AuthMiddleware(ASGIMiddleware):
         reset = current_language.set(language)
         try:
             if token is not None and principal is None:
-                raise NotAuthorizedException(N_("This API token is invalid or revoked."))
+                raise Unauthenticated(N_("This API token is invalid or revoked."))
             await next_app(scope, receive, send)
         finally:
             current_language.reset(reset)

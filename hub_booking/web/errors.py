@@ -57,17 +57,11 @@ def on_domain_error(request: Request, exc: DomainError) -> Response:
 def on_http_error(request: Request, exc: HTTPException) -> Response:
     lang = language_of(request)
     status = exc.status_code
-    known = (
-        exc.detail
-        if exc.detail in GENERIC.values() or exc.detail.startswith(("This API", "Sign in"))
-        else None
-    )
-    message = (
-        N_("The CSRF token is missing or wrong. Reload the page and try again.")
-        if exc.detail == CSRF_FAILED
-        else known
-    )
-    detail = translate(lang, message or GENERIC.get(status, GENERIC[400]))
+    # Litestar's own messages are English only: answer with ours, in the reader's language.
+    message = GENERIC.get(status, GENERIC[400])
+    if exc.detail == CSRF_FAILED:
+        message = N_("The CSRF token is missing or wrong. Reload the page and try again.")
+    detail = translate(lang, message)
     extra: Any = None
     if isinstance(exc, ValidationException):
         status, detail = 400, translate(lang, GENERIC[400])

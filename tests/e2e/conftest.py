@@ -64,8 +64,8 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of the served app: its own SQLite file and var dir, no scheduler."""
     if os.environ.get("HUB_BOOKING_TEST_DATABASE") == "postgres":
         pytest.skip("browser tests use their own SQLite database; they run in the SQLite pass only")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+    if not Path(CHROMIUM).exists():  # `make test` installs it: its absence is a failure
+        pytest.fail(f"{CHROMIUM} is not installed: run `make chromium` (Debian's package)")
     root = tmp_path_factory.mktemp("e2e")
     port = _free_port()
     env = dict(os.environ)

@@ -131,8 +131,10 @@ async def cancel(
     request: Request, booking_id: FromPath[int], data: JSONBody[Any] = None
 ) -> dict[str, Any]:
     principal = principal_of(request)
-    scope = (data or {}).get("scope", "this") if isinstance(data, dict) or data is None else None
-    await lifecycle.cancel(principal, booking_id, scope or "", request.app.state.clock())
+    if data is not None and not isinstance(data, dict):
+        raise Invalid([Violation("invalid_body", N_("The body must be a JSON object."), None)])
+    scope = (data or {}).get("scope", "this")
+    await lifecycle.cancel(principal, booking_id, scope, request.app.state.clock())
     return shapes.booking(await booking_views.get_booking(principal, booking_id))
 
 
