@@ -20,7 +20,15 @@ from hub_booking.db.engine import is_concurrency_error, transaction
 from hub_booking.domain import checks, recurrence
 from hub_booking.domain.checks import Context, Slot
 from hub_booking.domain.conflicts import Clash, find
-from hub_booking.domain.errors import N_, BookingConflict, Conflict, Forbidden, Invalid, Violation
+from hub_booking.domain.errors import (
+    N_,
+    BookingConflict,
+    Conflict,
+    Forbidden,
+    Invalid,
+    Violation,
+    invalid,
+)
 from hub_booking.domain.intervals import with_buffers
 from hub_booking.domain.model import Hold, Principal, ResourceInfo
 from hub_booking.domain.requests import BookingRequest
@@ -66,6 +74,10 @@ async def create_booking(
     status = _initial_status(principal, hub_id, resources)
     async with booking_transaction():
         status_of_association = await writes.lock_association(request.association_id)
+        if status_of_association is None:  # only a hub's manager gets this far with a bad id
+            raise invalid(
+                "association_id", "unknown_association", N_("No association with this id.")
+            )
         await writes.lock_resources(list(request.items))
         ctx = await _context(request, hub, resources, wanted, now, status_of_association or "")
         kept, skipped, clashes = _plan(

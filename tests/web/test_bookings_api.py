@@ -371,3 +371,10 @@ async def test_malformed_body_is_400_and_nothing_is_written(client, cast):
 async def test_booking_for_another_association_is_403(client, cast):
     response = await post(client, cast, booking(cast), role="member_b")
     assert response.status_code == 403
+
+
+async def test_unknown_association_is_422(client, cast):
+    response = await post(client, cast, booking(cast, association_id=424242), role="manager")
+    assert response.status_code == 422
+    assert codes(response) == {"unknown_association"}
+    assert (await post(client, cast, booking(cast, association_id=424242))).status_code == 403
