@@ -124,15 +124,6 @@ async def ping() -> bool:
     return True
 
 
-def is_unique_violation(exc: BaseException) -> bool:
-    """True for a UNIQUE constraint failure on either engine."""
-    import asyncpg
-
-    if isinstance(exc, asyncpg.UniqueViolationError):
-        return True
-    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
-
-
 def is_concurrency_error(exc: BaseException) -> bool:
     """PostgreSQL refused a write another transaction made impossible: an exclusion violation
     (23P01, two overlapping holds) or a serialisation failure (40001)."""

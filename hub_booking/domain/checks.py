@@ -53,14 +53,9 @@ def check(
     *,
     override: bool = False,
 ) -> list[Violation]:
-    """Every rule the request breaks (deduplicated by code), over all its occurrences."""
-    found: dict[str, Violation] = {}
-    for violation in _all(slots, items, attendees, ctx):
-        found.setdefault(violation.code, violation)
-    violations = list(found.values())
-    if override:
-        violations = [v for v in violations if v.code in HARD_CODES]
-    return violations
+    """Every rule the request breaks (one per code), over all its occurrences."""
+    per_slot = [v for slot in slots for v in check_slot(slot, items, ctx)]
+    return settle(per_slot, check_request(slots, items, attendees, ctx), override=override)
 
 
 def check_slot(slot: Slot, items: dict[int, int], ctx: Context) -> list[Violation]:
@@ -71,19 +66,34 @@ def check_slot(slot: Slot, items: dict[int, int], ctx: Context) -> list[Violatio
     return found
 
 
-def _all(
+def check_request(
     slots: list[Slot], items: dict[int, int], attendees: int, ctx: Context
-) -> Iterator[Violation]:
+) -> list[Violation]:
+    """The rules about the request as a whole: the association, the amounts, the quotas."""
+    found: list[Violation] = []
     if ctx.association_status != AssociationStatus.ACTIVE:
-        yield Violation(
-            "association_inactive",
-            N_("The association is not active; it cannot book."),
-            "association_id",
+        found.append(
+            Violation(
+                "association_inactive",
+                N_("The association is not active; it cannot book."),
+                "association_id",
+            )
         )
-    yield from _amounts(items, attendees, ctx)
-    for slot in slots:
-        yield from check_slot(slot, items, ctx)
-    yield from _quotas(slots, ctx)
+    return [*found, *_amounts(items, attendees, ctx), *_quotas(slots, ctx)]
+
+
+def settle(
+    per_slot: list[Violation], whole: list[Violation], *, override: bool = False
+) -> list[Violation]:
+    """One violation per code (the request's own rules first); an override keeps only the
+    hard ones."""
+    found: dict[str, Violation] = {}
+    for violation in [*whole, *per_slot]:
+        found.setdefault(violation.code, violation)
+    violations = list(found.values())
+    if override:
+        violations = [v for v in violations if v.code in HARD_CODES]
+    return violations
 
 
 def _amounts(items: dict[int, int], attendees: int, ctx: Context) -> Iterator[Violation]:

@@ -252,6 +252,7 @@ def _plan(
     quantities = {r.id: r.quantity for r in resources.values()}
     kept: list[Slot] = []
     clashes: list[Clash] = []
+    refused: list[Violation] = []  # per-occurrence violations (fail mode)
     taken = list(existing)
     for slot in slots:
         slot_violations = checks.check_slot(slot, request.items, ctx)
@@ -261,6 +262,7 @@ def _plan(
             v = slot_violations[0]
             skipped.append(Skipped(slot, v.code, v.message, v.params))
             continue
+        refused += slot_violations
         holds = wanted_holds(slot, request.items, resources)
         found = find(holds, taken, quantities)
         if found:
@@ -270,9 +272,8 @@ def _plan(
             continue
         kept.append(slot)
         taken += holds
-    violations = checks.check(
-        kept or slots, request.items, request.attendees, ctx, override=request.override
-    )
+    whole = checks.check_request(kept or slots, request.items, request.attendees, ctx)
+    violations = checks.settle(refused, whole, override=request.override)
     if violations:
         raise Invalid(violations)
     if clashes and not skip:

@@ -12,6 +12,7 @@ from hub_booking.db.tables import Blackout, Resource
 from hub_booking.domain.errors import N_, Forbidden, Invalid, NotFound, invalid
 from hub_booking.domain.model import Principal
 from hub_booking.domain.wallclock import WallClockError, to_local, to_utc
+from hub_booking.services import audit
 
 FIELDS = (
     Blackout.id,
@@ -67,7 +68,9 @@ async def add(
                 created_at=now,
             )
         ).returning(Blackout.id)
-        await _audit(principal, "closure.added", rows[0]["id"], now, hub_id=hub_id)
+        await audit.record(
+            principal.user_id, "closure.added", "closure", rows[0]["id"], now, hub_id=hub_id
+        )
     return rows[0]["id"]
 
 
@@ -83,12 +86,6 @@ async def remove(principal: Principal, closure_id: int, now: datetime) -> None:
         raise Forbidden(N_("Only a manager of this hub can record closures."))
     async with transaction():
         await Blackout.delete().where(Blackout.id == closure_id)
-        await _audit(principal, "closure.removed", closure_id, now, hub_id=row["hub"])
-
-
-async def _audit(
-    principal: Principal, action: str, closure_id: int, now: datetime, **details: Any
-) -> None:
-    from hub_booking.services import audit
-
-    await audit.record(principal.user_id, action, "closure", closure_id, now, **details)
+        await audit.record(
+            principal.user_id, "closure.removed", "closure", closure_id, now, hub_id=row["hub"]
+        )

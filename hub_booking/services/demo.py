@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hub_booking.db.engine import transaction
-from hub_booking.db.tables import AppUser, Association, Hub, Resource
+from hub_booking.db.tables import Association, Hub, Resource
 from hub_booking.domain.rules import DEFAULT_OPENING_HOURS
 from hub_booking.services import accounts
 from hub_booking.services.resources import region_id
@@ -139,7 +139,3 @@ async def _association(data: dict[str, Any], region: int, now: datetime) -> None
     if await Association.exists().where(Association.slug == data["slug"]):
         return
     await Association.insert(Association(**data, region=region, status="active", created_at=now))
-
-
-async def count_users() -> int:
-    return await AppUser.count()

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from hub_booking.domain.errors import N_, Invalid, Violation
 from hub_booking.domain.requests import parse_booking, parse_change, parse_instant
+from hub_booking.i18n import translate
 from hub_booking.services import availability, booking_views, bookings, lifecycle
 from hub_booking.web.api import shapes
 from hub_booking.web.auth import principal_of
@@ -33,8 +34,6 @@ async def create_booking(request: Request, data: Body) -> dict[str, Any]:
 
 
 def _occurrences(request: Request, created: bookings.Created) -> list[dict[str, Any]]:
-    from hub_booking.i18n import translate
-
     lang = language_of(request)
     made = [
         {
