@@ -5,7 +5,7 @@
 For each engine: a fresh database (a temporary SQLite file, or a new PostgreSQL database
 ``hub_booking_bench_<random>`` created and dropped on the ``postgres`` database), migrated and
 seeded with ``hub-booking seed-demo``; then a bench hub of 50 resources and 20,000 approved
-bookings spread over a year (written directly with ``hub_booking.db.writes.insert_bookings``:
+bookings spread over a year (written directly with ``hub_booking.db.bookings.insert_bookings``:
 real rows, holds with buffers, ``exclusive`` for spaces). One ``hub-booking serve`` process
 (1 worker) then answers:
 
@@ -32,10 +32,8 @@ import platform
 import random
 import secrets
 import shutil
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,21 +46,23 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import asyncpg
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere: the package is installed editable anyway
 
+from hub_booking.db import bookings as booking_rows  # noqa: E402
+from hub_booking.db import catalogue  # noqa: E402
 from hub_booking.db import engine as db  # noqa: E402
-from hub_booking.db import queries, writes  # noqa: E402
 from hub_booking.db.tables import AppUser, Association, Booking, BookingItem, Hub, Region, Resource  # noqa: E402
-from hub_booking.domain.checks import Slot  # noqa: E402
+from hub_booking.domain.bookings import BookingRequest  # noqa: E402
 from hub_booking.domain.errors import DomainError  # noqa: E402
-from hub_booking.domain.requests import BookingRequest  # noqa: E402
+from hub_booking.domain.model import BookingStatus  # noqa: E402
 from hub_booking.domain.rules import DEFAULT_OPENING_HOURS  # noqa: E402
+from hub_booking.domain.wallclock import Slot  # noqa: E402
 from hub_booking.services import accounts  # noqa: E402
 from hub_booking.services import bookings as booking_service  # noqa: E402
 from hub_booking.zones import get_zone  # noqa: E402
+from tests.servers import Server, create_tokens, run_cli, server_env  # noqa: E402
 
 PG_SERVER = os.environ.get(
     "HUB_BOOKING_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -147,76 +147,6 @@ async def _pg_version() -> str:
         await conn.close()
 
 
-# --- subprocesses -------------------------------------------------------------------------
-
-
-def _cli() -> list[str]:
-    script = Path(sys.executable).with_name("hub-booking")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "hub_booking.cli"]
-
-
-def _run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [*_cli(), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"hub-booking {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """One ``hub-booking serve`` (1 worker); always stopped by ``stop``."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [*_cli(), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        async with httpx.AsyncClient(timeout=1.0) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    break
-                try:
-                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-        self.stop()
-        output = self.log_path.read_text(errors="replace")
-        raise RuntimeError(f"hub-booking serve did not become healthy:\n{output}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
-
-
 # --- data ---------------------------------------------------------------------------------
 
 
@@ -277,7 +207,7 @@ async def build_dataset(now: datetime, rng: random.Random) -> Dataset:
             for i in range(RESOURCES)
         ]
         resource_ids = [r["id"] for r in await Resource.insert(*rows).returning(Resource.id)]
-    infos = await queries.resources(resource_ids)
+    infos = await catalogue.resource_infos(resource_ids)
     associations = [r["id"] for r in await Association.select(Association.id)]
     admin = await AppUser.select(AppUser.id).where(AppUser.email == f"admin@{DEMO}").first()
     assert admin is not None
@@ -301,7 +231,7 @@ async def build_dataset(now: datetime, rng: random.Random) -> Dataset:
             made += 1
     async with db.transaction():
         for (resource_id, association_id, quantity), slots in groups.items():
-            new = writes.NewBooking(
+            new = booking_rows.NewBooking(
                 association_id=association_id,
                 requested_by=admin["id"],
                 hub_id=hub_id,
@@ -309,12 +239,12 @@ async def build_dataset(now: datetime, rng: random.Random) -> Dataset:
                 purpose="",
                 attendees=10,
                 timezone=ZONE_NAME,
-                status="approved",
+                status=BookingStatus.APPROVED,
                 override=False,
                 items={resource_id: quantity},
             )
             for chunk in range(0, len(slots), 100):
-                await writes.insert_bookings(new, slots[chunk : chunk + 100], infos, now)
+                await booking_rows.insert_bookings(new, slots[chunk : chunk + 100], infos, now)
     counts = {
         "hub_bookings": await Booking.count().where(Booking.hub == hub_id),
         "hub_booking_items": await BookingItem.count().where(
@@ -605,16 +535,7 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
         url = _with_db(PG_SERVER, pg_name)
     else:
         url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_BOOKING_")}
-    env.update(
-        {
-            "HUB_BOOKING_DATABASE_URL": url,
-            "HUB_BOOKING_SECRET_KEY": secrets.token_urlsafe(48),
-            "HUB_BOOKING_VAR_DIR": str(workdir / "var"),
-            "HUB_BOOKING_SCHEDULER": "off",
-            "HUB_BOOKING_ENV": "development",
-        }
-    )
+    env = server_env(url, workdir / "var")
     server: Server | None = None
     engine = None
     result: dict[str, Any] = {"engine": engine_name, "machine": machine()}
@@ -623,7 +544,7 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
             result["machine"]["postgres"] = await _pg_version()
         print(f"[{engine_name}] migrate + seed-demo", flush=True)
         began = time.perf_counter()
-        _run(["seed-demo"], env)
+        run_cli(["seed-demo"], env, timeout=COMMAND_TIMEOUT_S)
         seed_seconds = time.perf_counter() - began
         engine = db.use_database(url)
         await db.start(engine)
@@ -633,9 +554,7 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
         print(f"[{engine_name}]   written in {data.seconds:.1f} s: {data.counts}", flush=True)
         if engine_name == "postgres":
             await Booking.raw("ANALYZE")
-        tokens = {}
-        for email in CLIENT_EMAILS:
-            tokens[email] = _run(["create-token", "--email", email], env).strip().splitlines()[-1]
+        tokens = create_tokens(CLIENT_EMAILS, env, name="bench")
         memberships = {}
         for email in CLIENT_EMAILS:
             user = await AppUser.select(AppUser.id).where(AppUser.email == email).first()
@@ -656,8 +575,8 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
             "insert_seconds": round(data.seconds, 2),
         }
 
-        server = Server(env, workdir / "server.log")
-        await server.wait_healthy()
+        server = Server(env, workdir / "server.log", timeout=STARTUP_TIMEOUT_S)
+        await asyncio.to_thread(server.start)
         # Separate slot ranges per phase: no phase can collide with another's bookings.
         print(f"[{engine_name}] (a) {SEQUENTIAL} bookings one at a time", flush=True)
         result["single"] = await sequential(server.url, clients, FreeSlots(data.resource_ids, 0))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, get
-from litestar.config.csrf import CSRFConfig
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -24,19 +24,17 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
 from hub_booking import zones
+from hub_booking.clock import utc_now
 from hub_booking.db import engine as db
 from hub_booking.i18n import format_datetime, translations
 from hub_booking.settings import Settings
-from hub_booking.web import api, pages
-from hub_booking.web.auth import AuthMiddleware, CSRFUnlessBearer, current_language
+from hub_booking.web import api, feeds, logs, pages
+from hub_booking.web.auth import AuthMiddleware, CSRFUnlessBearer, csrf_config, current_language
 from hub_booking.web.errors import EXCEPTION_HANDLERS
+from hub_booking.web.headers import security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("hub_booking")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @get("/healthz", include_in_schema=True, summary="Liveness and database check")
@@ -77,32 +75,41 @@ def create_app(
         log.info("zone data: IANA %s (tzdata package)", zones.IANA_VERSION)
         if owned:
             await db.start(engine)
+        worker = None
+        if settings.scheduler:  # otherwise `hub-booking worker` runs the jobs
+            from hub_booking.scheduler import Worker
+
+            worker = Worker(settings, clock)
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             if owned:
                 await db.stop(engine)
 
-    csrf = CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name="hb_csrf",
-        cookie_secure=settings.secure_cookies,
-        cookie_samesite="lax",
-        header_name="x-csrftoken",
-    )
+    logs.install()
     return Litestar(
         route_handlers=[
             healthz,
             api.router(),
             *pages.HANDLERS,
+            *feeds.HANDLERS,
             create_static_files_router(path="/static", directories=[ROOT / "static"]),
         ],
-        middleware=[DefineMiddleware(CSRFUnlessBearer, config=csrf), AuthMiddleware()],
+        middleware=[
+            DefineMiddleware(CSRFUnlessBearer, config=csrf_config(settings)),
+            AuthMiddleware(),
+        ],
+        before_send=[security_headers(settings)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=TemplateConfig(
             instance=JinjaTemplateEngine.from_environment(template_environment())
         ),
         plugins=[HTMXPlugin()],
+        # Feeds gzip themselves (an ETag per encoding, bytes kept for reuse): they opt out.
+        compression_config=CompressionConfig(backend="gzip", exclude_opt_key="skip_compression"),
         openapi_config=OpenAPIConfig(
             title="hub-booking", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),

@@ -1,4 +1,5 @@
-"""The ``hub-booking`` command: migrate, seed-demo, create-user, create-token, retime, serve."""
+"""The ``hub-booking`` command: migrate, seed-demo, create-user, create-token, retime, serve,
+worker."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from hub_booking.app import utc_now
+from hub_booking.clock import utc_now
 from hub_booking.db import engine as db
 from hub_booking.domain.errors import DomainError
 from hub_booking.i18n import translate
@@ -21,40 +22,30 @@ async def migrate(settings: Settings, *, quiet: bool = False) -> None:
     """Apply every migration not applied yet (safe to run twice)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    engine = db.use_database(settings.database_url)
-    await db.start(engine)
-    try:
-        async with db.migration_lock(settings.database_url):
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):  # Piccolo narrates each step with emoji
-                result = await run_forwards(app_name="all")
-        if not result.success:
-            raise RuntimeError(f"migration failed: {result.message}\n{out.getvalue()}")
-        if not quiet:
-            print("database is up to date")
-    finally:
-        await db.stop(engine)
+    out = io.StringIO()
+    async with db.open_database(settings.database_url), db.migration_lock(settings.database_url):
+        with contextlib.redirect_stdout(out):  # Piccolo narrates each step with emoji
+            result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}\n{out.getvalue()}")
+    if not quiet:
+        print("database is up to date")
 
 
 async def _seed(settings: Settings, args: argparse.Namespace) -> None:
     from hub_booking.services import demo
 
     await migrate(settings, quiet=True)
-    engine = db.use_database(settings.database_url)
-    await db.start(engine)
-    try:
-        for line in await demo.seed(utc_now()):
-            print(line)
-    finally:
-        await db.stop(engine)
+    async with db.open_database(settings.database_url):
+        lines = await demo.seed(utc_now())
+    for line in lines:
+        print(line)
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
     from hub_booking.services import accounts
 
-    engine = db.use_database(settings.database_url)
-    await db.start(engine)
-    try:
+    async with db.open_database(settings.database_url):
         user_id = await accounts.save_user(
             args.email,
             args.password,
@@ -66,22 +57,16 @@ async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
             association_slug=args.association,
             representative=args.representative,
         )
-    finally:
-        await db.stop(engine)
     print(user_id)
 
 
 async def _create_token(settings: Settings, args: argparse.Namespace) -> None:
     from hub_booking.services import accounts
 
-    engine = db.use_database(settings.database_url)
-    await db.start(engine)
-    try:
+    async with db.open_database(settings.database_url):
         token = await accounts.create_token(
             args.email, args.name or "cli", utc_now(), settings.secret_key
         )
-    finally:
-        await db.stop(engine)
     print("Personal API token (shown once; send it as 'Authorization: Bearer <token>'):")
     print(token)
 
@@ -91,16 +76,14 @@ async def _retime(
 ) -> None:
     from hub_booking.services import retime
 
-    engine = db.use_database(settings.database_url)
-    await db.start(engine)
-    try:
-        async with db.migration_lock(settings.database_url):  # one instance at a time
-            if only_if_changed:
-                report = await retime.retime_if_zone_data_changed(utc_now())
-            else:
-                report = await retime.retime(utc_now())
-    finally:
-        await db.stop(engine)
+    async with (
+        db.open_database(settings.database_url),
+        db.migration_lock(settings.database_url),  # one instance at a time
+    ):
+        if only_if_changed:
+            report = await retime.retime_if_zone_data_changed(utc_now())
+        else:
+            report = await retime.retime(utc_now())
     for line in report.lines() if report else []:
         print(line)
 
@@ -115,9 +98,46 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=False,  # HUB_BOOKING_TRUSTED_PROXIES is the only switch
         log_level="info",
     )
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    asyncio.run(migrate(settings, quiet=True))
+    asyncio.run(_run_worker(settings, args))
+
+
+async def _run_worker(settings: Settings, args: argparse.Namespace) -> None:
+    """The scheduled jobs without HTTP, until SIGTERM or SIGINT (then a clean stop)."""
+    import logging
+    import signal
+    from datetime import timedelta
+
+    from hub_booking import zones
+    from hub_booking.scheduler import Worker
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
+    zones.self_check()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with db.open_database(settings.database_url):
+        worker = Worker(
+            settings,
+            utc_now,
+            dispatch_every=args.dispatch_every,
+            lease=timedelta(seconds=args.claim_lease),
+        )
+        worker.start()
+        print("hub-booking worker: running; SIGTERM or Ctrl-C stops it", flush=True)
+        await stop.wait()
+        await worker.stop()
+    print("hub-booking worker: stopped", flush=True)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -144,6 +164,18 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    worker = sub.add_parser(
+        "worker", help="run the scheduled jobs (mail, reminders, expiry, digests) without HTTP"
+    )
+    worker.add_argument(
+        "--dispatch-every", type=float, default=30.0, help="seconds between sends (default 30)"
+    )
+    worker.add_argument(
+        "--claim-lease",
+        type=float,
+        default=600.0,
+        help="seconds before a message claimed by a dead worker is sent by another (default 600)",
+    )
     return p
 
 
@@ -161,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "serve":
             _serve(settings, args)
+        elif args.command == "worker":
+            _worker(settings, args)
         elif args.command == "migrate":
             asyncio.run(migrate(settings))
         else:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -38,10 +40,6 @@ def translations(language: str) -> gettext.NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
-
-
-def gettext_for(language: str):
-    return translations(language).gettext
 
 
 def translate(language: str, message: str, **params: Any) -> str:
@@ -97,3 +95,68 @@ def format_datetime(value: datetime, zone: ZoneInfo, language: str, fmt: str = "
 def _locale(language: str) -> Locale:
     # Moroccan Arabic formatting (Latin digits, as Moroccans write them).
     return Locale.parse({"ar": "ar_MA", "fr": "fr_MA", "en": "en"}[language])
+
+
+Day = date | datetime  # (a name of its own: ``Formats.date`` hides the type in the class)
+
+
+class Formats:
+    """Dates and times of the hub's wall clock for one language, as templates show them.
+
+    Times are naive local datetimes (bookings keep them so); Babel is slow enough to matter
+    on a calendar of a thousand cells, so the few distinct clock times are formatted once.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def clock(self, value: datetime) -> str:
+        """``14:30`` (``2:30 PM`` in English)."""
+        return _clock(value.hour, value.minute, self.language)
+
+    def period(self, start: datetime, end: datetime) -> str:
+        """``14:30–16:00``; the end's date is added when it falls on another day."""
+        midnight = datetime.combine(start.date() + timedelta(days=1), time())
+        if end.date() != start.date() and end != midnight:
+            return f"{self.day(start)} {self.clock(start)} – {self.day(end)} {self.clock(end)}"
+        return f"{self.clock(start)}–{self.clock(end)}"
+
+    def day(self, value: Day) -> str:
+        """A short day: ``mar. 9 févr.``."""
+        return _day(_date(value), self.language, "EEE d MMM")
+
+    def weekday(self, value: Day) -> str:
+        """The weekday alone, abbreviated: ``mar.``."""
+        return _day(_date(value), self.language, "EEE")
+
+    def date(self, value: Day) -> str:
+        """A date in full: ``mardi 9 février 2027``."""
+        return _day(_date(value), self.language, "full")
+
+    def medium(self, value: Day) -> str:
+        """A date of medium length: ``9 févr. 2027``."""
+        return _day(_date(value), self.language, "medium")
+
+    def when(self, start: datetime, end: datetime) -> str:
+        """A booking's date and times: ``mardi 9 février 2027, 14:30–16:00``."""
+        comma = "، " if self.language == "ar" else ", "
+        return f"{self.date(start)}{comma}{self.period(start, end)}"
+
+
+def _date(value: Day) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+@cache
+def formats(language: str) -> Formats:
+    return Formats(language)
+
+
+@cache
+def _clock(hour: int, minute: int, language: str) -> str:
+    return _format_time(time(hour, minute), format="short", locale=_locale(language))
+
+
+@cache
+def _day(value: date, language: str, fmt: str) -> str:
+    return _format_date(value, format=fmt, locale=_locale(language))

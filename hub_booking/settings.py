@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -34,9 +35,12 @@ class Settings:
     env: str = "development"
     allow_sqlite_in_production: bool = False
     var_dir: Path = Path("var")
+    # Peers whose X-Forwarded-For is believed (IPs or CIDRs); empty: the peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_database_url(self.database_url)
+        _check_networks(self.trusted_proxies)
         if not is_valid_zone(self.timezone):
             raise SettingsError(f"{PREFIX}TIMEZONE: unknown IANA time zone {self.timezone!r}")
         if self.language not in LANGUAGES:
@@ -69,11 +73,6 @@ class Settings:
         return self.database_url.startswith("sqlite:")
 
     @property
-    def sqlite_path(self) -> Path:
-        """The file of a ``sqlite:///path`` URL (relative paths are relative to the cwd)."""
-        return Path(self.database_url.removeprefix("sqlite:///"))
-
-    @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
 
@@ -104,6 +103,9 @@ class Settings:
                 "ALLOW_SQLITE_IN_PRODUCTION", get("ALLOW_SQLITE_IN_PRODUCTION", "0") or "0"
             ),
             var_dir=var_dir,
+            trusted_proxies=tuple(
+                part.strip() for part in (get("TRUSTED_PROXIES") or "").split(",") if part.strip()
+            ),
         )
 
 
@@ -119,6 +121,16 @@ def _flag(name: str, value: str) -> bool:
     if lowered in ("off", "0", "false", "no"):
         return False
     raise SettingsError(f"{PREFIX}{name}: expected on or off, got {value!r}")
+
+
+def _check_networks(networks: tuple[str, ...]) -> None:
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{PREFIX}TRUSTED_PROXIES: {network!r} is not an IP address or CIDR network"
+            ) from None
 
 
 def _check_database_url(url: str) -> None:

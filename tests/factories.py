@@ -170,14 +170,15 @@ async def make_booking(
     """A booking written directly (no rules checked): for tests about what happens next."""
     from datetime import UTC, timedelta
 
-    from hub_booking.db import queries, writes
-    from hub_booking.domain.checks import Slot
+    from hub_booking.db import bookings, catalogue
+    from hub_booking.domain.model import BookingStatus
+    from hub_booking.domain.wallclock import Slot
 
     start = start or datetime(2027, 2, 2, 10, tzinfo=UTC) + timedelta(days=await Booking.count())
     end = start + timedelta(minutes=minutes)
     slot = Slot(start, end, start.replace(tzinfo=None), end.replace(tzinfo=None))
     resource = resource or cast.room
-    new = writes.NewBooking(
+    new = bookings.NewBooking(
         association_id=association or cast.association_a,
         requested_by=cast.users["member_a"],
         hub_id=cast.hub,
@@ -185,13 +186,12 @@ async def make_booking(
         purpose="",
         attendees=5,
         timezone="Africa/Casablanca",
-        status=status,
+        status=BookingStatus(status),
         override=False,
         items={resource: 1},
     )
-    return (await writes.insert_bookings(new, [slot], await queries.resources([resource]), now))[0][
-        "id"
-    ]
+    resources = await catalogue.resource_infos([resource])
+    return (await bookings.insert_bookings(new, [slot], resources, now))[0].id
 
 
 async def make_blackout(

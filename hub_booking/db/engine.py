@@ -18,6 +18,7 @@ from piccolo.table import Table
 
 from hub_booking.db.sqlite_pool import PooledSQLiteEngine
 from hub_booking.db.tables import TABLES
+from hub_booking.domain.errors import N_, Conflict, DomainError
 
 SQLITE_BUSY_TIMEOUT_S = 30
 MIGRATION_LOCK_KEY = 0x6875625F62  # any constant shared by every instance
@@ -106,7 +107,7 @@ async def migration_lock(url: str) -> AsyncIterator[None]:
 
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=2, max_size=10)
 
 
 async def stop(engine: Engine) -> None:
@@ -114,6 +115,17 @@ async def stop(engine: Engine) -> None:
         await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.close_pool()
+
+
+@contextlib.asynccontextmanager
+async def open_database(url: str) -> AsyncIterator[Engine]:
+    """Point the tables at ``url`` and open its engine for the block; always closed after."""
+    engine = use_database(url)
+    await start(engine)
+    try:
+        yield engine
+    finally:
+        await stop(engine)
 
 
 async def ping() -> bool:
@@ -124,9 +136,34 @@ async def ping() -> bool:
     return True
 
 
-def is_concurrency_error(exc: BaseException) -> bool:
-    """PostgreSQL refused a write another transaction made impossible: an exclusion violation
-    (23P01, two overlapping holds) or a serialisation failure (40001)."""
+def refusal(exc: BaseException) -> DomainError | None:
+    """What the caller is told when the database itself refuses a write: the one place where
+    its refusals become 4xx answers (None for a real fault)."""
     import asyncpg
 
-    return isinstance(exc, asyncpg.ExclusionViolationError | asyncpg.SerializationError)
+    raced = (
+        asyncpg.ExclusionViolationError,
+        asyncpg.SerializationError,
+        asyncpg.DeadlockDetectedError,
+    )
+    if isinstance(exc, raced):
+        return Conflict(
+            N_("Someone booked this time a moment ago. Look again and choose another time.")
+        )
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return _duplicate(exc.column_name or _column(exc.constraint_name or ""))
+    if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
+        return _duplicate(str(exc).rsplit(".", 1)[-1])
+    if isinstance(exc, asyncpg.DataError | asyncpg.CharacterNotInRepertoireError):
+        return DomainError(N_("The request is malformed."))
+    return None
+
+
+def _duplicate(column: str | None) -> Conflict:
+    return Conflict(N_("This already exists."), field=column or None)
+
+
+def _column(constraint: str) -> str | None:
+    """``hub_slug_key`` or ``ix_hub_slug`` → ``slug`` (best effort, for the field name)."""
+    parts = constraint.removesuffix("_key").split("_")
+    return parts[-1] if len(parts) > 1 else None

@@ -14,6 +14,14 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from hub_booking.domain.model import (
+    AssociationStatus,
+    BookingStatus,
+    FeedScope,
+    MemberRole,
+    ResourceKind,
+)
+
 
 class Region(Table):
     id: Serial  # the implicit primary key, declared for type checkers
@@ -33,12 +41,14 @@ class Hub(Table):
     opening_hours = JSON(default={})
     rules = JSON(default={})
     created_at = Timestamptz()
+    # Whether hub and resource calendar feeds show titles and associations to everyone.
+    feed_titles_public = Boolean(default=False)
 
 
 class Resource(Table):
     id: Serial  # the implicit primary key, declared for type checkers
     hub = ForeignKey(Hub, on_delete=OnDelete.restrict, null=False, index=True)
-    kind = Varchar(length=16)
+    kind = Varchar(length=16, choices=ResourceKind)
     name_fr = Varchar(length=200, default="")
     name_ar = Varchar(length=200, default="")
     description = Text(default="")
@@ -57,7 +67,7 @@ class Association(Table):
     name_ar = Varchar(length=200, default="")
     registration_number = Varchar(length=64, default="")
     region = ForeignKey(Region, on_delete=OnDelete.restrict, null=False)
-    status = Varchar(length=16, default="active")
+    status = Varchar(length=16, default="active", choices=AssociationStatus)
     contact_email = Varchar(length=254, default="")
     contact_phone = Varchar(length=32, default="")
     created_at = Timestamptz()
@@ -68,7 +78,8 @@ class AppUser(Table, tablename="app_user"):
     email = Varchar(length=254, unique=True)  # stored lower-cased: unique case-insensitively
     name = Varchar(length=200, default="")
     password_hash = Varchar(length=255, null=True, default=None)
-    language = Varchar(length=2, default="fr")
+    # "" until the user picks a language: pages follow the browser's Accept-Language till then.
+    language = Varchar(length=2, default="")
     is_active = Boolean(default=True)
     is_platform_admin = Boolean(default=False)
     created_at = Timestamptz()
@@ -78,7 +89,7 @@ class Membership(Table):
     id: Serial  # the implicit primary key, declared for type checkers
     user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
     association = ForeignKey(Association, on_delete=OnDelete.cascade, null=False, index=True)
-    role = Varchar(length=16, default="member")
+    role = Varchar(length=16, default="member", choices=MemberRole)
     # unique (user, association): a unique index in the first migration
 
 
@@ -159,7 +170,7 @@ class Booking(Table):
     timezone = Varchar(length=64)
     starts_at = Timestamptz(index=True)
     ends_at = Timestamptz()
-    status = Varchar(length=16, index=True)
+    status = Varchar(length=16, index=True, choices=BookingStatus)
     override = Boolean(default=False)
     decided_by = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True)
     decided_at = Timestamptz(null=True, default=None)
@@ -203,7 +214,13 @@ class Blackout(Table):
 
 
 class Notification(Table):
-    """Outbox: a message to a user, sent by the worker; the key makes enqueueing idempotent."""
+    """Outbox: a message to a user, sent by the worker; the key makes enqueueing idempotent.
+
+    A row is due once ``send_after`` has passed (set to now when enqueued, unless later);
+    a worker claims it (``claimed_at``, ``claimed_by``) for a lease, sends it and sets
+    ``sent_at``. A failed send counts an attempt, keeps the error and pushes ``send_after``
+    back; after the last attempt ``failed_at`` is set. ``booking`` ties reminders (and
+    booking news) to their booking, so they can follow or be withdrawn with it."""
 
     id: Serial
     user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
@@ -213,6 +230,12 @@ class Notification(Table):
     created_at = Timestamptz()
     claimed_at = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
+    send_after = Timestamptz(null=True, default=None)  # filled by outbox.enqueue (now)
+    claimed_by = Varchar(length=32, null=True, default=None)
+    attempts = Integer(default=0)
+    last_error = Text(default="")
+    failed_at = Timestamptz(null=True, default=None)
+    booking = ForeignKey(Booking, on_delete=OnDelete.cascade, null=True, index=True)
 
 
 class AppState(Table):
@@ -221,6 +244,40 @@ class AppState(Table):
     id: Serial
     key = Varchar(length=64, unique=True)
     value = Text(default="")
+
+
+class FeedToken(Table):
+    """A calendar feed's secret URL, kept only as a keyed hash, and what it shows.
+
+    ``scope_id`` is the resource, hub or association (None for ``me``); ``language``, when
+    set, fixes the feed's language, otherwise it follows its owner's."""
+
+    id: Serial
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
+    scope = Varchar(length=16, choices=FeedScope)
+    scope_id = Integer(null=True, default=None)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=100, default="")
+    language = Varchar(length=2, null=True, default=None)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class IdempotencyKey(Table):
+    """A one-time key of a booking request (a form's token, an API ``Idempotency-Key``): the
+    first request with it books, the same request again gets the same answer.
+
+    ``key`` is a digest of the user and their key, so keys of different users never meet;
+    ``fingerprint`` a digest of the request, to refuse the key for another request."""
+
+    id: Serial
+    key = Varchar(length=64, unique=True)
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
+    fingerprint = Varchar(length=64)
+    booking = ForeignKey(Booking, on_delete=OnDelete.cascade, null=True, default=None)
+    answer = JSON(default={})
+    created_at = Timestamptz()
 
 
 TABLES: tuple[type[Table], ...] = (
@@ -241,4 +298,6 @@ TABLES: tuple[type[Table], ...] = (
     Blackout,
     Notification,
     AppState,
+    FeedToken,
+    IdempotencyKey,
 )

@@ -10,19 +10,12 @@ from hub_booking.domain.errors import N_, Violation
 from hub_booking.domain.intervals import overlaps
 from hub_booking.domain.model import AssociationStatus, Closure, ResourceInfo
 from hub_booking.domain.rules import WEEKDAYS
+from hub_booking.domain.wallclock import Slot
+
+__all__ = ["HARD_CODES", "Context", "Slot", "Usage", "check", "check_slot", "tally"]
 
 # Manager overrides skip policy rules, never these.
 HARD_CODES = frozenset({"end_before_start", "past", "over_quantity", "over_capacity"})
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One occurrence to check: UTC instants and the hub's wall-clock times."""
-
-    start: datetime
-    end: datetime
-    local_start: datetime
-    local_end: datetime
 
 
 @dataclass(frozen=True)
@@ -134,60 +127,91 @@ def _timing(slot: Slot, ctx: Context) -> Iterator[Violation]:
 
 
 def _slot_rules(slot: Slot, resource: ResourceInfo, ctx: Context) -> Iterator[Violation]:
-    rules, name = resource.rules, resource.name
     if slot.end <= slot.start:
         return
-    minutes = (slot.end - slot.start) / timedelta(minutes=1)
-    if minutes < rules.get("min_minutes", 0):
-        yield Violation(
-            "too_short",
-            N_("%(name)s is booked for at least %(minutes)s minutes."),
-            "ends_at",
-            {"name": name, "minutes": rules["min_minutes"]},
-        )
-    if "max_minutes" in rules and minutes > rules["max_minutes"]:
-        yield Violation(
-            "too_long",
-            N_("%(name)s is booked for at most %(minutes)s minutes."),
-            "ends_at",
-            {"name": name, "minutes": rules["max_minutes"]},
-        )
-    step = rules.get("granularity_minutes", 1) or 1
-    if any(
+    for rule in _SLOT_RULES:
+        found = rule(slot, resource, ctx)
+        if found is not None:
+            yield found
+    yield from _resource_closures(slot, resource, ctx)
+
+
+def _too_short(slot: Slot, resource: ResourceInfo, ctx: Context) -> Violation | None:
+    minimum = resource.rules.get("min_minutes", 0)
+    if _minutes(slot) >= minimum:
+        return None
+    return Violation(
+        "too_short",
+        N_("%(name)s is booked for at least %(minutes)s minutes."),
+        "ends_at",
+        {"name": resource.name, "minutes": minimum},
+    )
+
+
+def _too_long(slot: Slot, resource: ResourceInfo, ctx: Context) -> Violation | None:
+    maximum = resource.rules.get("max_minutes")
+    if maximum is None or _minutes(slot) <= maximum:
+        return None
+    return Violation(
+        "too_long",
+        N_("%(name)s is booked for at most %(minutes)s minutes."),
+        "ends_at",
+        {"name": resource.name, "minutes": maximum},
+    )
+
+
+def _granularity(slot: Slot, resource: ResourceInfo, ctx: Context) -> Violation | None:
+    step = resource.rules.get("granularity_minutes", 1) or 1
+    if not any(
         (t.hour * 60 + t.minute) % step or t.second or t.microsecond
         for t in (slot.local_start, slot.local_end)
     ):
-        yield Violation(
-            "granularity",
-            N_("Start and end must fall on %(step)s-minute marks."),
-            "starts_at",
-            {"step": step},
-        )
-    notice = timedelta(minutes=rules.get("min_notice_minutes", 0))
-    if ctx.now <= slot.start < ctx.now + notice:
-        yield Violation(
-            "too_soon",
-            N_("%(name)s must be booked at least %(minutes)s minutes ahead."),
-            "starts_at",
-            {"name": name, "minutes": rules["min_notice_minutes"]},
-        )
-    if "max_advance_days" in rules and slot.start > ctx.now + timedelta(
-        days=rules["max_advance_days"]
-    ):
-        yield Violation(
-            "too_far_ahead",
-            N_("%(name)s can be booked at most %(days)s days ahead."),
-            "starts_at",
-            {"name": name, "days": rules["max_advance_days"]},
-        )
-    hours = rules.get("opening_hours", ctx.hub_opening_hours)
-    if not within_opening_hours(slot.local_start, slot.local_end, hours):
-        yield Violation(
-            "outside_opening_hours",
-            N_("%(name)s is not open for the whole of this time."),
-            "starts_at",
-            {"name": name},
-        )
+        return None
+    return Violation(
+        "granularity",
+        N_("Start and end must fall on %(step)s-minute marks."),
+        "starts_at",
+        {"step": step},
+    )
+
+
+def _too_soon(slot: Slot, resource: ResourceInfo, ctx: Context) -> Violation | None:
+    notice = resource.rules.get("min_notice_minutes", 0)
+    if not ctx.now <= slot.start < ctx.now + timedelta(minutes=notice):
+        return None
+    return Violation(
+        "too_soon",
+        N_("%(name)s must be booked at least %(minutes)s minutes ahead."),
+        "starts_at",
+        {"name": resource.name, "minutes": notice},
+    )
+
+
+def _too_far_ahead(slot: Slot, resource: ResourceInfo, ctx: Context) -> Violation | None:
+    days = resource.rules.get("max_advance_days")
+    if days is None or slot.start <= ctx.now + timedelta(days=days):
+        return None
+    return Violation(
+        "too_far_ahead",
+        N_("%(name)s can be booked at most %(days)s days ahead."),
+        "starts_at",
+        {"name": resource.name, "days": days},
+    )
+
+
+def _outside_opening_hours(slot: Slot, resource: ResourceInfo, ctx: Context) -> Violation | None:
+    hours = resource.rules.get("opening_hours", ctx.hub_opening_hours)
+    if within_opening_hours(slot.local_start, slot.local_end, hours):
+        return None
+    return Violation(
+        "outside_opening_hours",
+        N_("%(name)s is not open for the whole of this time."),
+        "starts_at",
+        {"name": resource.name},
+    )
+
+
+def _resource_closures(slot: Slot, resource: ResourceInfo, ctx: Context) -> Iterator[Violation]:
     for closure in ctx.closures:
         if closure.resource_id == resource.id and overlaps(
             slot.start, slot.end, closure.start, closure.end
@@ -196,8 +220,22 @@ def _slot_rules(slot: Slot, resource: ResourceInfo, ctx: Context) -> Iterator[Vi
                 "blackout",
                 N_("%(name)s is unavailable then: %(reason)s"),
                 "starts_at",
-                {"name": name, "reason": closure.reason or "—"},
+                {"name": resource.name, "reason": closure.reason or "—"},
             )
+
+
+_SLOT_RULES = (
+    _too_short,
+    _too_long,
+    _granularity,
+    _too_soon,
+    _too_far_ahead,
+    _outside_opening_hours,
+)
+
+
+def _minutes(slot: Slot) -> float:
+    return (slot.end - slot.start) / timedelta(minutes=1)
 
 
 def within_opening_hours(local_start: datetime, local_end: datetime, hours: dict) -> bool:

@@ -7,6 +7,7 @@ only when shown, in the reader's language, with ``params`` interpolated.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,9 +78,12 @@ def invalid(field: str, code: str, message: str, **params: Any) -> Invalid:
 
 
 class BookingConflict(Conflict):
-    """The asked time clashes with holds already there (409), with alternatives."""
+    """The asked time clashes with holds already there (409), with alternatives.
 
-    def __init__(self, conflicts: list[dict[str, Any]], suggestions: dict[str, Any]) -> None:
+    ``clashes`` are the domain's ``Clash`` periods (never who holds them); ``suggestions``
+    what the services found instead (or None)."""
+
+    def __init__(self, clashes: Sequence[Any], suggestions: Any) -> None:
         super().__init__(N_("This time is already taken for at least one resource."))
-        self.conflicts = conflicts
+        self.clashes = tuple(clashes)
         self.suggestions = suggestions

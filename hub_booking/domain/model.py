@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class ResourceKind(StrEnum):
@@ -50,6 +53,15 @@ def display_name(name_fr: str, name_ar: str, language: str) -> str:
     if language == "ar":
         return name_ar or name_fr
     return name_fr or name_ar
+
+
+class FeedScope(StrEnum):
+    """What a calendar feed shows: one resource, one hub, one association, or "my bookings"."""
+
+    RESOURCE = "resource"
+    HUB = "hub"
+    ASSOCIATION = "association"
+    ME = "me"
 
 
 class BookingStatus(StrEnum):
@@ -101,3 +113,99 @@ class Closure:
     end: datetime
     reason: str = ""
     resource_id: int | None = None
+
+
+# Catalogue: what the hub, resource, association, member and closure services return.
+
+
+@dataclass(frozen=True)
+class Region:
+    id: int
+    slug: str
+    name_fr: str
+    name_ar: str
+
+
+@dataclass(frozen=True)
+class Hub:
+    """A competency hub; ``region`` is its region's slug, ``rules`` the defaults it sets."""
+
+    id: int
+    slug: str
+    name_fr: str
+    name_ar: str
+    region: str
+    timezone: str
+    address: str
+    opening_hours: dict[str, list[list[str]]]
+    rules: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A space or an equipment pool as stored, with its own rule overrides (not merged)."""
+
+    id: int
+    hub_id: int
+    kind: ResourceKind
+    name_fr: str
+    name_ar: str
+    description: str
+    capacity: int | None
+    quantity: int
+    requires_approval: bool
+    active: bool
+    rules: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Association:
+    id: int
+    slug: str
+    name_fr: str
+    name_ar: str
+    status: AssociationStatus
+    registration_number: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person's membership of an association."""
+
+    association_id: int
+    user_id: int
+    email: str
+    role: MemberRole
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A request to add someone to an association, recorded without attaching anyone."""
+
+    association_id: int
+    email: str
+    role: MemberRole
+
+
+@dataclass(frozen=True)
+class ClosureView:
+    """A recorded closure with its identity, UTC instants and the hub's wall-clock times."""
+
+    id: int
+    hub_id: int
+    resource_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime
+    local_end: datetime
+    timezone: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list and the total number of items across all pages."""
+
+    items: list[T]
+    total: int

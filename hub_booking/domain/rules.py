@@ -19,19 +19,27 @@ DEFAULT_RULES: dict[str, Any] = {
     "max_minutes": 12 * 60,
     "max_advance_days": 400,
 }
-INTEGER_RULES = (
-    "min_minutes",
-    "max_minutes",
-    "granularity_minutes",
-    "min_notice_minutes",
-    "max_advance_days",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-    "cancel_deadline_minutes",
-    "max_future_bookings",
-)
+YEAR_MINUTES = 365 * 24 * 60
+DAY_MINUTES = 24 * 60
+# The range of every rule value: a manager's typo (a huge number) is refused, so it can never
+# make booking or availability of the hub unworkable.
+RULE_BOUNDS: dict[str, tuple[int, int]] = {
+    "min_minutes": (0, YEAR_MINUTES),
+    "max_minutes": (0, YEAR_MINUTES),
+    "granularity_minutes": (1, DAY_MINUTES),
+    "min_notice_minutes": (0, YEAR_MINUTES),
+    "max_advance_days": (0, 1826),  # five years
+    "buffer_before_minutes": (0, DAY_MINUTES),
+    "buffer_after_minutes": (0, DAY_MINUTES),
+    "cancel_deadline_minutes": (0, YEAR_MINUTES),
+    "max_future_bookings": (0, 10_000),
+    "weekly_quota_hours": (0, 10_000),
+    "monthly_quota_hours": (0, 10_000),
+}
 NUMBER_RULES = ("weekly_quota_hours", "monthly_quota_hours")
+INTEGER_RULES = tuple(key for key in RULE_BOUNDS if key not in NUMBER_RULES)
 RULE_KEYS = (*INTEGER_RULES, *NUMBER_RULES, "opening_hours")
+MAX_PERIODS = 24  # opening periods in one day
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
@@ -45,7 +53,7 @@ def opening_hours_violations(raw: Any, field: str = "opening_hours") -> list[Vio
     if not isinstance(raw, dict) or any(day not in WEEKDAYS for day in raw):
         return [bad]
     for periods in raw.values():
-        if not isinstance(periods, list):
+        if not isinstance(periods, list) or len(periods) > MAX_PERIODS:
             return [bad]
         previous_end = time.min
         for period in periods:
@@ -81,18 +89,15 @@ def rules_violations(raw: Any, field: str = "rules") -> list[Violation]:
             )
         elif key == "opening_hours":
             found.extend(opening_hours_violations(value, name))
-        elif not _is_non_negative_number(value, integer=key in INTEGER_RULES):
+        elif not _in_bounds(key, value):
+            low, high = RULE_BOUNDS[key]
             found.append(
                 Violation(
                     "invalid_rule",
-                    N_("%(rule)s must be a number of 0 or more."),
+                    N_("%(rule)s must be a number from %(min)s to %(max)s."),
                     name,
-                    {"rule": key},
+                    {"rule": key, "min": low, "max": high},
                 )
-            )
-        elif key == "granularity_minutes" and value == 0:
-            found.append(
-                Violation("invalid_rule", N_("The granularity must be at least 1 minute."), name)
             )
     return found
 
@@ -109,8 +114,10 @@ def _parse_hhmm(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def _is_non_negative_number(value: Any, *, integer: bool) -> bool:
+def _in_bounds(key: str, value: Any) -> bool:
+    """A number of the rule's type within its range (``True`` is not a number here)."""
     if isinstance(value, bool):
         return False
-    allowed = (int,) if integer else (int, float)
-    return isinstance(value, allowed) and value >= 0
+    allowed = (int,) if key in INTEGER_RULES else (int, float)
+    low, high = RULE_BOUNDS[key]
+    return isinstance(value, allowed) and low <= value <= high

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from hub_booking.db.tables import AuditLog
+from hub_booking.db import audit
 
 
 async def record(
@@ -17,14 +16,4 @@ async def record(
     now: datetime,
     **details: Any,
 ) -> None:
-    # Plain SQL: written by every change, so kept cheap.
-    await AuditLog.raw(
-        "INSERT INTO audit_log (actor, at, action, object_type, object_id, details) "
-        "VALUES ({}, {}, {}, {}, {}, {})",
-        actor_id,
-        now.astimezone(UTC),
-        action,
-        object_type,
-        object_id,
-        json.dumps(details, default=str),
-    )
+    await audit.insert(actor_id, action, object_type, object_id, now, details)

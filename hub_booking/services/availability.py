@@ -2,30 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from hub_booking import zones
-from hub_booking.db import queries
-from hub_booking.domain.availability import free_periods
+from hub_booking.db import catalogue, closures
+from hub_booking.db import holds as held
+from hub_booking.domain.availability import Free, free_periods
+from hub_booking.domain.bookings import raise_if
 from hub_booking.domain.errors import N_, NotFound, invalid
-from hub_booking.domain.model import ResourceKind
+from hub_booking.domain.model import ResourceInfo, ResourceKind
+from hub_booking.domain.wallclock import period_violations
 
 MAX_WINDOW = timedelta(days=31)
 
 
+@dataclass(frozen=True)
+class FreeResource:
+    resource: ResourceInfo
+    free: tuple[Free, ...]
+
+
+@dataclass(frozen=True)
+class Availability:
+    hub_id: int
+    timezone: str
+    resources: tuple[FreeResource, ...]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the asker needs: a kind, seats, a duration (all optional)."""
+
+    kind: ResourceKind | None = None
+    min_capacity: int | None = None
+    duration_minutes: int | None = None
+
+    def fits(self, resource: ResourceInfo) -> bool:
+        return (self.kind is None or resource.kind == self.kind) and (
+            self.min_capacity is None or (resource.capacity or 0) >= self.min_capacity
+        )
+
+
 async def find_free(
-    hub_id: int,
-    start: datetime,
-    end: datetime,
-    *,
-    kind: str | None = None,
-    min_capacity: int | None = None,
-    duration_minutes: int | None = None,
-    language: str = "fr",
-) -> dict[str, Any]:
-    if end <= start:
-        raise invalid("to", "end_before_start", N_("The end must come after the start."))
+    hub_id: int, start: datetime, end: datetime, wanted: Wanted, *, language: str = "fr"
+) -> Availability:
+    """The hub's resources that fit ``wanted``, each with its free periods in the window."""
+    raise_if(period_violations(start, end))
     if end - start > MAX_WINDOW:
         raise invalid(
             "to",
@@ -33,23 +56,16 @@ async def find_free(
             N_("Ask for at most %(days)s days at a time."),
             days=MAX_WINDOW.days,
         )
-    if kind is not None and kind not in tuple(ResourceKind):
-        raise invalid("kind", "invalid_kind", N_("Kind must be space or equipment."))
-    hub = await queries.hub(hub_id)
+    hub = await catalogue.hub(hub_id)
     if hub is None:
         raise NotFound(N_("This hub does not exist."))
-    zone = zones.get_zone(hub["timezone"])
-    resources = await queries.hub_resources(hub_id, language)
-    chosen = [
-        r
-        for r in resources.values()
-        if (kind is None or r.kind == kind)
-        and (min_capacity is None or (r.capacity or 0) >= min_capacity)
-    ]
+    zone = zones.get_zone(hub.timezone)
+    infos = await catalogue.hub_resource_infos(hub_id, language)
+    chosen = [r for r in infos.values() if wanted.fits(r)]
     margin = timedelta(days=1)
-    holds = await queries.holds([r.id for r in chosen], start - margin, end + margin)
-    closures = await queries.closures(hub_id, start, end)
-    duration = timedelta(minutes=duration_minutes) if duration_minutes else None
+    holds = await held.holds([r.id for r in chosen], start - margin, end + margin)
+    found_closures = await closures.overlapping(hub_id, start, end)
+    duration = timedelta(minutes=wanted.duration_minutes) if wanted.duration_minutes else None
     found = []
     for resource in sorted(chosen, key=lambda r: (r.kind != ResourceKind.SPACE, r.name)):
         free = free_periods(
@@ -57,23 +73,11 @@ async def find_free(
             start,
             end,
             zone=zone,
-            hub_opening_hours=hub["opening_hours"],
+            hub_opening_hours=hub.opening_hours,
             holds=holds,
-            closures=closures,
+            closures=found_closures,
             duration=duration,
         )
         if free:
-            found.append(
-                {
-                    "resource_id": resource.id,
-                    "name": resource.name,
-                    "kind": resource.kind,
-                    "capacity": resource.capacity,
-                    "quantity": resource.quantity,
-                    "free": [
-                        {"starts_at": f.start.isoformat(), "ends_at": f.end.isoformat()}
-                        for f in free
-                    ],
-                }
-            )
-    return {"hub_id": hub_id, "timezone": hub["timezone"], "resources": found}
+            found.append(FreeResource(resource, tuple(free)))
+    return Availability(hub_id, hub.timezone, tuple(found))

@@ -1,133 +1,148 @@
-"""Creating bookings: once or as a series, checked against the rules and the holds, race-free.
+"""Booking, checking and moving: one code path that runs every rule (DESIGN.md).
 
-Check twice, write once: the domain explains refusals (rules, conflicts, suggestions); inside
-the write transaction the holds are re-read under a lock (PostgreSQL row locks on the
-resources, SQLite BEGIN IMMEDIATE) and PostgreSQL's exclusion constraint refuses any overlap
-of a single-unit resource that would still slip through.
+``assess`` is the one check: it loads what the rules need (resources, hub, closures, the
+association's usage, the holds around the asked times), asks the domain for its verdict
+and, when something clashes, finds suggestions. Creating calls it inside the write
+transaction, after taking the locks; the dry-run check calls it without writing; a move
+calls it for the booking's new shape with the booking itself left out.
+
+Check twice, write once: inside the write transaction the holds are read under a lock
+(PostgreSQL row locks, SQLite BEGIN IMMEDIATE), and PostgreSQL's exclusion constraint refuses
+any overlap of a room that would still slip through.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
 from hub_booking import zones
-from hub_booking.db import queries, writes
-from hub_booking.db.engine import is_concurrency_error, transaction
+from hub_booking.db import associations, catalogue, closures
+from hub_booking.db import bookings as db
+from hub_booking.db import holds as held
+from hub_booking.db.engine import transaction
 from hub_booking.domain import checks, recurrence
-from hub_booking.domain.checks import Context, Slot
-from hub_booking.domain.conflicts import Clash, find
+from hub_booking.domain.bookings import BookingRequest, BookingView, raise_if, request_violations
+from hub_booking.domain.checks import Context
 from hub_booking.domain.errors import (
     N_,
     BookingConflict,
-    Conflict,
     Forbidden,
     Invalid,
+    NotFound,
     Violation,
     invalid,
 )
-from hub_booking.domain.intervals import with_buffers
-from hub_booking.domain.model import Hold, Principal, ResourceInfo
-from hub_booking.domain.requests import BookingRequest
+from hub_booking.domain.model import BookingStatus, Hold, Hub, Page, Principal, ResourceInfo
 from hub_booking.domain.rules import DEFAULT_RULES
-from hub_booking.domain.wallclock import WallClockError, to_local, to_utc
+from hub_booking.domain.verdict import Ask, Occurrence, Verdict, judge
+from hub_booking.domain.wallclock import (
+    Slot,
+    WallClockError,
+    local_slot,
+    period_violations,
+    to_local,
+)
 from hub_booking.services import audit, notifications, suggestions
+from hub_booking.services.suggestions import Suggestions
 
-ZoneLookup = Callable[[str], tzinfo]
+QUOTA_RULES = ("weekly_quota_hours", "monthly_quota_hours", "max_future_bookings")
 
 
 @dataclass(frozen=True)
-class Skipped:
-    slot: Slot
-    code: str
-    message: str
-    params: dict[str, Any]
+class Assessment:
+    """Everything the rules say about a request, and what creating it would give."""
+
+    request: BookingRequest
+    hub_id: int
+    timezone: str
+    status: BookingStatus
+    resources: dict[int, ResourceInfo]
+    verdict: Verdict
+    suggestions: Suggestions | None = None
 
 
 @dataclass(frozen=True)
 class Created:
-    booking_ids: list[int]
-    series_id: int | None
-    slots: list[Slot]
-    skipped: list[Skipped]
-    status: str
-    first: dict[str, Any]  # the first booking as written, with its items (as a read gives it)
+    bookings: list[BookingView]
+    assessment: Assessment
+
+    @property
+    def first(self) -> BookingView:
+        return self.bookings[0]
 
 
-async def create_booking(
+async def assess(
     principal: Principal,
     request: BookingRequest,
     now: datetime,
     *,
     language: str = "fr",
-    get_zone: ZoneLookup = zones.get_zone,
+    moving: BookingView | None = None,
+) -> Assessment:
+    """The one booking check: every rule, quota and clash of every occurrence, with
+    suggestions when something clashes. Writes nothing."""
+    raise_if(request_violations(request))
+    resources, hub = await _target(request, language)
+    _authorise(principal, request, hub.id)
+    zone = zones.get_zone(hub.timezone)
+    slots, unplaceable = _slots(request, zone)
+    placed = slots or [o.slot for o in unplaceable]
+    ctx = await _context(request, hub, resources, placed, now, moving)
+    ask = Ask(
+        tuple(slots),
+        request.items,
+        request.attendees,
+        skip=request.on_conflict == "skip",
+        override=request.override,
+        booking_id=moving.id if moving else None,
+        unplaceable=tuple(unplaceable),
+    )
+    verdict = judge(ask, ctx, await _holds(request, resources, placed))
+    found = None
+    if verdict.clashes and not verdict.ok:
+        found = await suggestions.for_request(request, resources, hub, zone, now)
+    status = _status(principal, hub.id, resources, moving)
+    return Assessment(request, hub.id, hub.timezone, status, resources, verdict, found)
+
+
+def refuse_unless_ok(assessment: Assessment) -> None:
+    """Raise what the API and pages answer for a refused request (422, then 409)."""
+    verdict = assessment.verdict
+    if verdict.violations:
+        raise Invalid(list(verdict.violations))
+    if verdict.kept:
+        return
+    if verdict.clashes:
+        raise BookingConflict(verdict.clashes, assessment.suggestions)
+    first = verdict.skipped[0]  # every occurrence of a skip series broke a rule
+    raise Invalid([Violation(first.code, first.message, "starts_at", first.params)])
+
+
+async def create_booking(
+    principal: Principal, request: BookingRequest, now: datetime, *, language: str = "fr"
 ) -> Created:
     """Book every item for the asked time (or each occurrence): all or nothing per occurrence."""
-    resources, hub = await _resources(request, language)
-    hub_id = hub["id"]
-    _authorise(principal, request, hub_id)
-    zone = get_zone(hub["timezone"])
-    wanted, skipped = _slots(request, zone)
-    status = _initial_status(principal, hub_id, resources)
-    async with booking_transaction():
-        status_of_association = await writes.lock_association(request.association_id)
-        if status_of_association is None:  # only a hub's manager gets this far with a bad id
-            raise invalid(
-                "association_id", "unknown_association", N_("No association with this id.")
-            )
-        await writes.lock_resources(list(request.items))
-        ctx = await _context(request, hub, resources, wanted, now, status_of_association or "")
-        kept, skipped, clashes = _plan(
-            request, wanted, skipped, resources, ctx, await _holds(request, resources, wanted)
-        )
-        if not kept:
-            if not clashes:  # every occurrence was skipped for a rule
-                raise Invalid(
-                    [Violation(s.code, s.message, "starts_at", s.params) for s in skipped[:1]]
-                )
-            raise await _refusal(clashes, request, resources, hub, zone, ctx)
-        created = await _write(principal, request, hub, kept, skipped, resources, status, now)
-    return created
+    async with transaction():
+        await held.lock_booker(request.association_id, list(request.items))
+        assessment = await assess(principal, request, now, language=language)
+        refuse_unless_ok(assessment)
+        written = await _write(principal, assessment, now)
+    return Created(written, assessment)
 
 
-@asynccontextmanager
-async def booking_transaction() -> AsyncIterator[None]:
-    """A booking write; a refusal by the database (another writer won the race) is a 409."""
-    try:
-        async with transaction():
-            yield
-    except Exception as exc:
-        if is_concurrency_error(exc):
-            raise Conflict(
-                N_("Someone booked this time a moment ago. Look again and choose another time.")
-            ) from exc
-        raise
-
-
-async def _resources(
-    request: BookingRequest, language: str
-) -> tuple[dict[int, ResourceInfo], dict[str, Any]]:
+async def _target(request: BookingRequest, language: str) -> tuple[dict[int, ResourceInfo], Hub]:
     """The asked resources (all active, all of one hub) and their hub."""
-    found, hubs = await queries.resources_and_hubs(list(request.items), language=language)
+    found, hubs = await catalogue.resource_infos_and_hubs(list(request.items), language)
     problems = [
         Violation("unknown_resource", N_("No resource with this id."), f"items[{i}].resource_id")
         for i, resource_id in enumerate(request.items)
         if resource_id not in found or not found[resource_id].active
     ]
-    if problems:
-        raise Invalid(problems)
+    raise_if(problems)
     if len({resource.hub_id for resource in found.values()}) > 1:
-        raise Invalid(
-            [
-                Violation(
-                    "mixed_hubs",
-                    N_("All resources of one booking must belong to the same hub."),
-                    "items",
-                )
-            ]
+        raise invalid(
+            "items", "mixed_hubs", N_("All resources of one booking must belong to the same hub.")
         )
     return found, next(iter(hubs.values()))
 
@@ -139,217 +154,160 @@ def _authorise(principal: Principal, request: BookingRequest, hub_id: int) -> No
         raise Forbidden(N_("You can only book for an association you belong to."))
 
 
-def _initial_status(principal: Principal, hub_id: int, resources: dict[int, ResourceInfo]) -> str:
-    """Pending when an item needs approval, unless the hub's own manager books."""
-    needs = any(resource.requires_approval for resource in resources.values())
-    return "pending" if needs and not principal.manages(hub_id) else "approved"
+def _status(
+    principal: Principal,
+    hub_id: int,
+    resources: dict[int, ResourceInfo],
+    moving: BookingView | None,
+) -> BookingStatus:
+    """Pending when an item needs approval, unless the hub's own manager asks; a move by a
+    manager keeps the booking's status."""
+    if principal.manages(hub_id):
+        return moving.status if moving else BookingStatus.APPROVED
+    if any(resource.requires_approval for resource in resources.values()):
+        return BookingStatus.PENDING
+    return moving.status if moving else BookingStatus.APPROVED
 
 
-def _slots(request: BookingRequest, zone: tzinfo) -> tuple[list[Slot], list[Skipped]]:
-    """The occurrences on the hub's wall clock, with their UTC instants."""
+def _slots(request: BookingRequest, zone: tzinfo) -> tuple[list[Slot], list[Occurrence]]:
+    """The occurrences on the hub's wall clock; those the clock cannot place, apart."""
     local_start, local_end = to_local(request.starts_at, zone), to_local(request.ends_at, zone)
-    if request.rrule is None:
-        starts = [(local_start, local_end)]
-    else:
-        occurrences = recurrence.expand(request.rrule, local_start, local_end - local_start, zone)
-        starts = [(o.local_start, o.local_end) for o in occurrences]
-        if not starts:
-            raise Invalid(
-                [Violation("invalid_rrule", N_("This rule gives no occurrence."), recurrence.FIELD)]
-            )
-    slots, skipped, refused = [], [], []
-    for start, end in starts:
+    periods = [(local_start, local_end)]
+    if request.rrule is not None:
+        expanded = recurrence.expand(request.rrule, local_start, local_end - local_start, zone)
+        if not expanded:
+            raise invalid(recurrence.FIELD, "invalid_rrule", N_("This rule gives no occurrence."))
+        periods = [(o.local_start, o.local_end) for o in expanded]
+    slots, unplaceable = [], []
+    for start, end in periods:
         try:
-            slots.append(
-                Slot(to_utc(start, zone, "starts_at"), to_utc(end, zone, "ends_at"), start, end)
-            )
+            slots.append(local_slot(start, end, zone))
         except WallClockError as exc:
             placeholder = Slot(start.replace(tzinfo=zone), end.replace(tzinfo=zone), start, end)
-            v = exc.violation
-            skipped.append(Skipped(placeholder, v.code, v.message, v.params))
-            refused.append(v)
-    if refused and (request.on_conflict == "fail" or not slots):
-        raise Invalid(refused[:1])
-    return slots, skipped
+            unplaceable.append(Occurrence(placeholder, (exc.violation,)))
+    return slots, unplaceable
 
 
 async def _context(
     request: BookingRequest,
-    hub: dict,
+    hub: Hub,
     resources: dict[int, ResourceInfo],
     slots: list[Slot],
     now: datetime,
-    association_status: str,
+    moving: BookingView | None,
 ) -> Context:
     first, last = min(s.start for s in slots), max(s.end for s in slots)
-    hub_rules = {**DEFAULT_RULES, **hub["rules"]}
+    hub_rules = {**DEFAULT_RULES, **hub.rules}
+    status = await associations.status(request.association_id)
+    if status is None:
+        raise invalid("association_id", "unknown_association", N_("No association with this id."))
     return Context(
         now=now,
         hub_rules=hub_rules,
-        hub_opening_hours=hub["opening_hours"],
+        hub_opening_hours=hub.opening_hours,
         resources=resources,
-        closures=tuple(await queries.closures(hub["id"], first, last)),
-        association_status=association_status,
-        usage=await _usage(request, hub, hub_rules, first, last, now),
+        closures=tuple(await closures.overlapping(hub.id, first, last)),
+        association_status=status,
+        usage=await _usage(request, hub.id, hub_rules, (first, last), now, moving),
     )
 
 
 async def _usage(
-    request: BookingRequest, hub: dict, rules: dict, first: datetime, last: datetime, now: datetime
+    request: BookingRequest,
+    hub_id: int,
+    rules: dict,
+    window: tuple[datetime, datetime],
+    now: datetime,
+    moving: BookingView | None,
 ) -> checks.Usage:
-    """What the association already holds here; read only when the hub has quotas."""
-    if not any(
-        key in rules for key in ("weekly_quota_hours", "monthly_quota_hours", "max_future_bookings")
-    ):
+    """What the association already holds here (the moved booking aside); read only when
+    the hub has quotas."""
+    if not any(key in rules for key in QUOTA_RULES):
         return checks.Usage()
+    exclude = moving.id if moving else None
     # Quotas count whole local weeks and months around the asked occurrences.
-    held = await queries.held_by_association(
-        request.association_id, hub["id"], first - timedelta(days=32), last + timedelta(days=32)
+    month = timedelta(days=32)
+    held = await db.held_by_association(
+        request.association_id, hub_id, window[0] - month, window[1] + month, exclude
     )
-    return checks.tally(held, await queries.future_bookings(request.association_id, hub["id"], now))
+    future = await db.future_bookings(request.association_id, hub_id, now, exclude)
+    return checks.tally(held, future)
 
 
 async def _holds(
     request: BookingRequest, resources: dict[int, ResourceInfo], slots: list[Slot]
 ) -> list[Hold]:
     widest = max(
-        (
-            timedelta(
-                minutes=r.rules.get("buffer_before_minutes", 0)
-                + r.rules.get("buffer_after_minutes", 0)
-            )
-            for r in resources.values()
-        ),
-        default=timedelta(0),
+        timedelta(
+            minutes=r.rules.get("buffer_before_minutes", 0) + r.rules.get("buffer_after_minutes", 0)
+        )
+        for r in resources.values()
     )
     first, last = min(s.start for s in slots), max(s.end for s in slots)
-    return await queries.holds(
-        list(request.items), first - widest - timedelta(days=1), last + widest + timedelta(days=1)
-    )
+    margin = widest + timedelta(days=1)
+    return await held.holds(list(request.items), first - margin, last + margin)
 
 
-def wanted_holds(
-    slot: Slot, items: dict[int, int], resources: dict[int, ResourceInfo]
-) -> list[Hold]:
-    return [
-        Hold(
-            resource_id, quantity, *with_buffers(slot.start, slot.end, resources[resource_id].rules)
-        )
-        for resource_id, quantity in items.items()
-    ]
-
-
-def _plan(
-    request: BookingRequest,
-    slots: list[Slot],
-    skipped: list[Skipped],
-    resources: dict[int, ResourceInfo],
-    ctx: Context,
-    existing: list[Hold],
-) -> tuple[list[Slot], list[Skipped], list[Clash]]:
-    """Which occurrences to write; raises Invalid for rule violations that are not skippable."""
-    skip = request.on_conflict == "skip"
-    quantities = {r.id: r.quantity for r in resources.values()}
-    kept: list[Slot] = []
-    clashes: list[Clash] = []
-    refused: list[Violation] = []  # per-occurrence violations (fail mode)
-    taken = list(existing)
-    for slot in slots:
-        slot_violations = checks.check_slot(slot, request.items, ctx)
-        if request.override:
-            slot_violations = [v for v in slot_violations if v.code in checks.HARD_CODES]
-        if slot_violations and skip:
-            v = slot_violations[0]
-            skipped.append(Skipped(slot, v.code, v.message, v.params))
-            continue
-        refused += slot_violations
-        holds = wanted_holds(slot, request.items, resources)
-        found = find(holds, taken, quantities)
-        if found:
-            clashes += found
-            if skip:
-                skipped.append(Skipped(slot, "conflict", N_("Already taken at this time."), {}))
-            continue
-        kept.append(slot)
-        taken += holds
-    whole = checks.check_request(kept or slots, request.items, request.attendees, ctx)
-    violations = checks.settle(refused, whole, override=request.override)
-    if violations:
-        raise Invalid(violations)
-    if clashes and not skip:
-        kept = []
-    return kept, sorted(skipped, key=lambda s: s.slot.local_start), clashes
-
-
-async def _refusal(
-    clashes: list[Clash],
-    request: BookingRequest,
-    resources: dict[int, ResourceInfo],
-    hub: dict,
-    zone: tzinfo,
-    ctx: Context,
-) -> BookingConflict:
-    """409 naming the clashing periods (never who holds them) and what could work instead."""
-    periods = sorted({(c.resource_id, c.start, c.end) for c in clashes}, key=lambda c: (c[1], c[0]))
-    conflicts = [
-        {"resource_id": rid, "starts_at": start.isoformat(), "ends_at": end.isoformat()}
-        for rid, start, end in periods[:50]
-    ]
-    return BookingConflict(
-        conflicts, await suggestions.for_request(request, resources, hub, zone, ctx)
-    )
-
-
-async def _write(
-    principal: Principal,
-    request: BookingRequest,
-    hub: dict,
-    kept: list[Slot],
-    skipped: list[Skipped],
-    resources: dict[int, ResourceInfo],
-    status: str,
-    now: datetime,
-) -> Created:
-    series_id = None
-    if request.rrule is not None:
-        minutes = int((kept[0].local_end - kept[0].local_start).total_seconds() // 60)
-        series_id = await writes.insert_series(
-            hub["id"],
-            request.association_id,
-            request.rrule,
-            hub["timezone"],
-            kept[0].local_start,
-            minutes,
-            request.on_conflict,
-            now,
-        )
-    new = writes.NewBooking(
+async def _write(principal: Principal, assessment: Assessment, now: datetime) -> list[BookingView]:
+    request, kept = assessment.request, list(assessment.verdict.kept)
+    new = db.NewBooking(
         association_id=request.association_id,
         requested_by=principal.user_id,
-        hub_id=hub["id"],
-        title=request.title,
-        purpose=request.purpose,
+        hub_id=assessment.hub_id,
+        title=request.title.strip(),
+        purpose=request.purpose.strip(),
         attendees=request.attendees,
-        timezone=hub["timezone"],
-        status=status,
+        timezone=assessment.timezone,
+        status=assessment.status,
         override=request.override,
         items=request.items,
     )
-    written = await writes.insert_bookings(new, kept, resources, now, series_id)
-    ids = [row["id"] for row in written]
-    details: dict[str, Any] = {"occurrences": len(ids), "skipped": len(skipped), "status": status}
+    series_id = None
+    if request.rrule is not None:
+        series_id = await db.insert_series(new, request.rrule, kept[0], request.on_conflict, now)
+    written = await db.insert_bookings(new, kept, assessment.resources, now, series_id)
+    details: dict = {
+        "occurrences": len(written),
+        "skipped": len(assessment.verdict.skipped),
+        "status": new.status,
+    }
     if request.override:
         details["override"] = True  # a manager set the rules aside: on the record
+    first = written[0].id
     await audit.record(
-        principal.user_id, "booking.created", "booking", ids[0], now, series_id=series_id, **details
+        principal.user_id, "booking.created", "booking", first, now, series_id=series_id, **details
     )
-    if status == "pending":
-        await notifications.to_hub_managers(
-            hub["id"],
-            "approval_requested",
-            {"booking_id": ids[0], "series_id": series_id},
-            f"approval:{ids[0]}",
-            now,
-        )
-    items = [{"resource_id": rid, "quantity": qty} for rid, qty in request.items.items()]
-    return Created(ids, series_id, kept, skipped, status, {**written[0], "items": items})
+    if new.status == BookingStatus.PENDING:
+        await ask_managers(assessment.hub_id, first, series_id, 0, now)
+    else:
+        await notifications.plan_reminders([booking.id for booking in written], now)
+    return written
+
+
+async def ask_managers(
+    hub_id: int, booking_id: int, series_id: int | None, revision: int, now: datetime
+) -> None:
+    """Queue the approval request of a booking at this revision for the hub's managers."""
+    await notifications.to_hub_managers(
+        hub_id,
+        "approval_requested",
+        {"booking_id": booking_id, "series_id": series_id, "revision": revision},
+        f"approval:{booking_id}:{revision}",
+        now,
+    )
+
+
+async def get_booking(principal: Principal, booking_id: int) -> BookingView:
+    """One booking the caller may see (404 alike for others' and for none)."""
+    found = await db.view(principal, booking_id)
+    if found is None:
+        raise NotFound(N_("This booking does not exist."))
+    return found
+
+
+async def list_bookings(
+    principal: Principal, filters: db.Filters, limit: int, offset: int
+) -> Page[BookingView]:
+    """A page of the bookings the caller may see, and how many match the filters."""
+    raise_if(period_violations(filters.start, filters.end))
+    return await db.page(principal, filters, limit, offset)

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from hub_booking import zones
-from hub_booking.db import queries
+from hub_booking.db import catalogue, closures
+from hub_booking.db.closures import NewClosure
 from hub_booking.db.engine import transaction
-from hub_booking.db.tables import Blackout, Resource
-from hub_booking.domain.errors import N_, Forbidden, Invalid, NotFound, invalid
-from hub_booking.domain.model import Principal
-from hub_booking.domain.wallclock import WallClockError, to_local, to_utc
+from hub_booking.domain.errors import N_, Forbidden, Invalid, NotFound, Violation, invalid
+from hub_booking.domain.model import ClosureView, Page, Principal
+from hub_booking.domain.wallclock import WallClockError, out_of_range, slot
 from hub_booking.services import audit
-
-FIELDS = (
-    Blackout.id,
-    Blackout.hub,
-    Blackout.resource,
-    Blackout.starts_at,
-    Blackout.ends_at,
-    Blackout.reason,
-    Blackout.local_start,
-    Blackout.local_end,
-    Blackout.timezone,
-)
 
 
 async def add(
@@ -35,57 +22,70 @@ async def add(
     reason: str,
     resource_id: int | None,
     now: datetime,
-) -> int:
-    hub = await queries.hub(hub_id)
+) -> ClosureView:
+    """Close the hub, or one of its resources, over ``[start, end)`` (its managers)."""
+    hub = await catalogue.hub(hub_id)
     if hub is None:
         raise NotFound(N_("This hub does not exist."))
     if not principal.manages(hub_id):
         raise Forbidden(N_("Only a manager of this hub can record closures."))
-    if end <= start:
-        raise invalid("ends_at", "end_before_start", N_("The end must come after the start."))
-    if resource_id is not None and not await Resource.exists().where(
-        (Resource.id == resource_id) & (Resource.hub == hub_id)
-    ):
+    _check_times(start, end)
+    if resource_id is not None and not await catalogue.resource_in_hub(resource_id, hub_id):
         raise invalid("resource_id", "unknown_resource", N_("No resource with this id."))
-    zone = zones.get_zone(hub["timezone"])
-    local_start, local_end = to_local(start, zone), to_local(end, zone)
     try:  # the wall clock is what a closure promises, like a booking
-        to_utc(local_start, zone), to_utc(local_end, zone, "ends_at")
+        period = slot(start, end, zones.get_zone(hub.timezone))
     except WallClockError as exc:
         raise Invalid([exc.violation]) from exc
+    new = NewClosure(
+        hub_id=hub_id,
+        resource_id=resource_id,
+        starts_at=period.start,
+        ends_at=period.end,
+        local_start=period.local_start,
+        local_end=period.local_end,
+        timezone=hub.timezone,
+        reason=reason.strip(),
+        created_by=principal.user_id,
+    )
     async with transaction():
-        rows = await Blackout.insert(
-            Blackout(
-                hub=hub_id,
-                resource=resource_id,
-                local_start=local_start,
-                local_end=local_end,
-                timezone=hub["timezone"],
-                starts_at=start,
-                ends_at=end,
-                reason=reason[:200],
-                created_by=principal.user_id,
-                created_at=now,
-            )
-        ).returning(Blackout.id)
+        closure_id = await closures.insert(new, now)
         await audit.record(
-            principal.user_id, "closure.added", "closure", rows[0]["id"], now, hub_id=hub_id
+            principal.user_id, "closure.added", "closure", closure_id, now, hub_id=hub_id
         )
-    return rows[0]["id"]
+    return await _found(closure_id)
 
 
-async def listed(hub_id: int) -> list[dict[str, Any]]:
-    return await Blackout.select(*FIELDS).where(Blackout.hub == hub_id).order_by(Blackout.starts_at)
+async def listed(hub_id: int, limit: int, offset: int) -> Page[ClosureView]:
+    """A page of the hub's closures in time order (404 for an unknown hub)."""
+    if await catalogue.hub(hub_id) is None:
+        raise NotFound(N_("This hub does not exist."))
+    return await closures.of_hub(hub_id, limit, offset)
 
 
 async def remove(principal: Principal, closure_id: int, now: datetime) -> None:
-    row = await Blackout.select(Blackout.hub).where(Blackout.id == closure_id).first()
-    if row is None:
-        raise NotFound(N_("This closure does not exist."))
-    if not principal.manages(row["hub"]):
+    """Reopen what a closure closed (the hub's managers)."""
+    closure = await _found(closure_id)
+    if not principal.manages(closure.hub_id):
         raise Forbidden(N_("Only a manager of this hub can record closures."))
     async with transaction():
-        await Blackout.delete().where(Blackout.id == closure_id)
+        await closures.delete(closure_id)
         await audit.record(
-            principal.user_id, "closure.removed", "closure", closure_id, now, hub_id=row["hub"]
+            principal.user_id, "closure.removed", "closure", closure_id, now, hub_id=closure.hub_id
         )
+
+
+def _check_times(start: datetime, end: datetime) -> None:
+    found = [v for v in (out_of_range(start, "starts_at"), out_of_range(end, "ends_at")) if v]
+    if not found and end <= start:
+        found.append(
+            Violation("end_before_start", N_("The end must come after the start."), "ends_at")
+        )
+    if found:
+        raise Invalid(found)
+
+
+async def _found(closure_id: int) -> ClosureView:
+    closure = await closures.closure(closure_id)
+    if closure is None:
+        raise NotFound(N_("This closure does not exist."))
+    return closure

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hub_booking.db import associations as association_rows
+from hub_booking.db import catalogue
+from hub_booking.db.associations import NewAssociation
+from hub_booking.db.catalogue import NewHub, NewResource
 from hub_booking.db.engine import transaction
-from hub_booking.db.tables import Association, Hub, Resource
+from hub_booking.domain.model import AssociationStatus, ResourceKind
 from hub_booking.domain.rules import DEFAULT_OPENING_HOURS
 from hub_booking.services import accounts
-from hub_booking.services.resources import region_id
 
 HUB: dict[str, Any] = {
     "slug": "fes-meknes",
@@ -78,12 +81,15 @@ def associations() -> list[dict[str, str]]:
 async def seed(now: datetime) -> list[str]:
     """Create what is missing of the demo hub; returns the lines to print (the logins)."""
     async with transaction():
-        region = await region_id("fes-meknes", now)
-        hub = await _hub(region, now)
+        region = await catalogue.region_id("fes-meknes")
+        hub = await catalogue.ensure_hub(NewHub(**HUB, region_id=region), now)
         for kind, name_fr, name_ar, amount, approval in RESOURCES:
-            await _resource(hub, kind, name_fr, name_ar, amount, approval, now)
+            await catalogue.ensure_resource(
+                _resource(hub, kind, name_fr, name_ar, amount, approval), now
+            )
         for data in associations():
-            await _association(data, region, now)
+            new = NewAssociation(**data, region_id=region, status=AssociationStatus.ACTIVE)
+            await association_rows.insert_association(new, now)  # kept when the slug exists
     await accounts.save_user(ADMIN, DEMO_PASSWORD, now, name="Admin démo", platform_admin=True)
     await accounts.save_user(
         MANAGER, DEMO_PASSWORD, now, name="Samira El Idrissi", hub_slug="fes-meknes"
@@ -107,35 +113,18 @@ async def seed(now: datetime) -> list[str]:
     return lines + [f"  {email:<32} {role}" for email, role in logins]
 
 
-async def _hub(region: int, now: datetime) -> int:
-    row = await Hub.select(Hub.id).where(Hub.slug == HUB["slug"]).first()
-    if row:
-        return row["id"]
-    rows = await Hub.insert(Hub(**HUB, region=region, created_at=now)).returning(Hub.id)
-    return rows[0]["id"]
-
-
-async def _resource(
-    hub: int, kind: str, name_fr: str, name_ar: str, amount: int, approval: bool, now: datetime
-) -> None:
-    if await Resource.exists().where((Resource.hub == hub) & (Resource.name_fr == name_fr)):
-        return
-    space = kind == "space"
-    await Resource.insert(
-        Resource(
-            hub=hub,
-            kind=kind,
-            name_fr=name_fr,
-            name_ar=name_ar,
-            capacity=amount if space else None,
-            quantity=1 if space else amount,
-            requires_approval=approval,
-            created_at=now,
-        )
+def _resource(
+    hub: int, kind: str, name_fr: str, name_ar: str, amount: int, approval: bool
+) -> NewResource:
+    space = kind == ResourceKind.SPACE
+    return NewResource(
+        hub_id=hub,
+        kind=ResourceKind(kind),
+        name_fr=name_fr,
+        name_ar=name_ar,
+        description="",
+        capacity=amount if space else None,
+        quantity=1 if space else amount,
+        requires_approval=approval,
+        rules={},
     )
-
-
-async def _association(data: dict[str, Any], region: int, now: datetime) -> None:
-    if await Association.exists().where(Association.slug == data["slug"]):
-        return
-    await Association.insert(Association(**data, region=region, status="active", created_at=now))

@@ -1,37 +1,144 @@
 """The outbox: messages to users, written in the caller's transaction and sent by the worker.
 
 The idempotency key is unique, so enqueueing the same message twice (a retried job, two
-workers) stores it once.
+workers, two callers at the same moment) stores it once. Booking news is keyed by
+(kind, booking, revision, recipient), reminders by (booking, offset, recipient, revision),
+digests by (hub, manager, local date).
+
+Reminders are rows due at ``send_after`` = the booking's start minus the offset. A move or
+a new decision plans them again for the new revision and withdraws the older ones; a
+cancellation, rejection or expiry withdraws them. The dispatcher still checks the booking
+when one falls due, and ``replan_reminders`` keeps their due times on the booking's current
+start (a ``retime`` moves bookings without passing through here).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from hub_booking.db.tables import HubManager, Notification
+from hub_booking import zones
+from hub_booking.db import outbox
+from hub_booking.domain.model import BookingStatus
+
+# Defaults until users choose their own (the preferences page comes later).
+REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
+DIGEST_AT = time(7, 30)
+DIGEST_WINDOW = timedelta(hours=4)  # a worker down at 07:30 still sends it, once, until 11:30
+NEWS = ("approved", "rejected", "cancelled", "expired", "moved")
 
 
 async def enqueue(
     user_id: int, kind: str, payload: dict[str, Any], key: str, now: datetime
 ) -> bool:
     """Store a message unless one with this key exists; True when stored."""
-    if await Notification.exists().where(Notification.idempotency_key == key):
-        return False
-    await Notification.insert(
-        Notification(
-            user=user_id, kind=kind, payload=payload, idempotency_key=key[:200], created_at=now
-        )
-    )
-    return True
+    return await outbox.enqueue(user_id, kind, payload, key, now)
 
 
 async def to_hub_managers(
     hub_id: int, kind: str, payload: dict[str, Any], key: str, now: datetime
 ) -> int:
     """The same message to every manager of the hub; returns how many were stored."""
-    managers = await HubManager.select(HubManager.user).where(HubManager.hub == hub_id)
+    booking_id = payload.get("booking_id")
     stored = 0
-    for row in managers:
-        stored += await enqueue(row["user"], kind, payload, f"{key}:{row['user']}", now)
+    for user_id in await outbox.hub_manager_ids(hub_id):
+        stored += await outbox.enqueue(
+            user_id, kind, payload, f"{key}:{user_id}", now, booking_id=booking_id
+        )
+    return stored
+
+
+async def to_platform_admins(kind: str, payload: dict[str, Any], key: str, now: datetime) -> int:
+    """The same message to every platform administrator; returns how many were stored."""
+    stored = 0
+    for user_id in await outbox.platform_admin_ids():
+        stored += await outbox.enqueue(user_id, kind, payload, f"{key}:{user_id}", now)
+    return stored
+
+
+async def booking_changed(booking_ids: list[int], kind: str, now: datetime, **details: Any) -> int:
+    """Tell the requester and the association's representatives what happened to these
+    bookings (one of ``NEWS``), and plan or withdraw their reminders to match. Call it in
+    the transaction of the change, after writing it."""
+    assert kind in NEWS, kind
+    stored = 0
+    for audience in await outbox.audiences(booking_ids):
+        payload = {"booking_id": audience.booking_id, "revision": audience.revision, **details}
+        for user_id in audience.user_ids:
+            key = f"{kind}:{audience.booking_id}:{audience.revision}:{user_id}"
+            stored += await outbox.enqueue(
+                user_id, kind, payload, key, now, booking_id=audience.booking_id
+            )
+    await plan_reminders(booking_ids, now)
+    return stored
+
+
+async def plan_reminders(booking_ids: list[int], now: datetime) -> int:
+    """Reminders for the requester of each approved booking at its current revision; the
+    unsent reminders of older revisions (or of bookings no longer approved) are withdrawn.
+    A reminder whose time has already passed is not planned."""
+    stored = 0
+    for audience in await outbox.audiences(booking_ids):
+        if audience.status != BookingStatus.APPROVED or audience.requester is None:
+            await outbox.withdraw_reminders([audience.booking_id])
+            continue
+        await outbox.withdraw_reminders([audience.booking_id], keep_revision=audience.revision)
+        for offset in REMINDER_OFFSETS:
+            due = audience.starts_at - offset
+            if due <= now:
+                continue
+            minutes = int(offset.total_seconds() // 60)
+            key = (
+                f"reminder:{audience.booking_id}:{minutes}:{audience.requester}:{audience.revision}"
+            )
+            payload = {
+                "booking_id": audience.booking_id,
+                "revision": audience.revision,
+                "minutes": minutes,
+            }
+            stored += await outbox.enqueue(
+                audience.requester,
+                outbox.REMINDER,
+                payload,
+                key,
+                now,
+                send_after=due,
+                booking_id=audience.booking_id,
+            )
+    return stored
+
+
+async def replan_reminders(now: datetime, horizon: timedelta = timedelta(days=2)) -> int:
+    """Keep the due time of the coming reminders on their booking's current start, and
+    withdraw those of bookings no longer approved; returns how many rows changed (a job)."""
+    longest = max(REMINDER_OFFSETS)
+    changed, doomed = 0, []
+    for planned in await outbox.planned_reminders(now - longest, now + longest + horizon):
+        if planned.status != BookingStatus.APPROVED:
+            doomed.append(planned.id)
+            continue
+        due = planned.starts_at - timedelta(minutes=int(planned.payload.get("minutes", 0)))
+        if planned.send_after != due:
+            await outbox.reschedule(planned.id, due)
+            changed += 1
+    await outbox.delete_unsent(doomed)
+    return changed + len(doomed)
+
+
+async def queue_digests(now: datetime) -> int:
+    """Each hub manager's daily digest, due from 07:30 on the hub's clock (a job; the key
+    per hub, manager and local date makes any number of schedulers queue it once)."""
+    wanted: dict[str, tuple[int, dict[str, Any]]] = {}
+    for hub_id, zone_name, manager in await outbox.managed_hubs():
+        zone = zones.get_zone(zone_name)
+        local = now.astimezone(zone)
+        start = datetime.combine(local.date(), DIGEST_AT, tzinfo=zone)
+        if start <= local < start + DIGEST_WINDOW:
+            day = local.date().isoformat()
+            wanted[f"digest:{hub_id}:{manager}:{day}"] = (manager, {"hub_id": hub_id, "date": day})
+    existing = await outbox.existing_keys(list(wanted))
+    stored = 0
+    for key, (manager, payload) in wanted.items():
+        if key not in existing:
+            stored += await outbox.enqueue(manager, "digest", payload, key, now)
     return stored

@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from piccolo.custom_types import Combinable
-
+from hub_booking.db import catalogue
+from hub_booking.db.catalogue import NewHub, NewResource, ResourceFilters
 from hub_booking.db.engine import transaction
-from hub_booking.db.tables import Hub, Region, Resource
-from hub_booking.domain.catalogue import check_hub, check_resource
+from hub_booking.domain.catalogue import SLUG, check_hub, check_hub_changes, check_resource
 from hub_booking.domain.errors import N_, Conflict, Forbidden, NotFound, invalid
-from hub_booking.domain.model import Principal, ResourceKind
+from hub_booking.domain.model import Hub, Page, Principal, Resource, ResourceKind
 from hub_booking.domain.rules import DEFAULT_OPENING_HOURS
 from hub_booking.services import audit
 from hub_booking.zones import is_valid_zone
 
-HUB_FIELDS = (
-    Hub.id,
-    Hub.slug,
-    Hub.name_fr,
-    Hub.name_ar,
-    Hub.timezone,
-    Hub.address,
-    Hub.opening_hours,
-    Hub.rules,
-)
-RESOURCE_FIELDS = (
-    Resource.id,
-    Resource.hub,
-    Resource.kind,
-    Resource.name_fr,
-    Resource.name_ar,
-    Resource.description,
-    Resource.capacity,
-    Resource.quantity,
-    Resource.requires_approval,
-    Resource.active,
-    Resource.rules,
-)
+HUB_EDITABLE = ("name_fr", "name_ar", "timezone", "address", "opening_hours", "rules")
 RESOURCE_EDITABLE = (
     "name_fr",
     "name_ar",
@@ -51,152 +29,162 @@ RESOURCE_EDITABLE = (
 )
 
 
-async def list_hubs() -> list[dict[str, Any]]:
-    return (
-        await Hub.select(*HUB_FIELDS, Hub.region.slug.as_alias("region"))
-        .order_by(Hub.slug)
-        .output(load_json=True)
-    )
+async def list_hubs(limit: int, offset: int) -> Page[Hub]:
+    """A page of every hub, in slug order."""
+    return await catalogue.hubs(limit, offset)
 
 
-async def get_hub(hub_id: int | None = None, *, slug: str | None = None) -> dict[str, Any]:
-    where = Hub.id == hub_id if slug is None else Hub.slug == slug
-    hub = (
-        await Hub.select(*HUB_FIELDS, Hub.region.slug.as_alias("region"))
-        .where(where)
-        .first()
-        .output(load_json=True)
-    )
-    if hub is None:
+async def get_hub(hub_id: int) -> Hub:
+    """One hub (404 when there is none)."""
+    return _found(await catalogue.hub(hub_id))
+
+
+async def get_hub_by_slug(slug: str) -> Hub:
+    """One hub by its slug (404 when there is none, or when it could not be a slug)."""
+    if not SLUG.match(slug):
         raise NotFound(N_("This hub does not exist."))
-    return hub
+    return _found(await catalogue.hub_by_slug(slug))
 
 
-async def region_id(slug: str, now: datetime) -> int:
-    """The region of that slug, created (named after its slug) when new."""
-    row = await Region.select(Region.id).where(Region.slug == slug).first()
-    if row:
-        return row["id"]
-    label = slug.replace("-", " ").title()
-    rows = await Region.insert(Region(slug=slug, name_fr=label, name_ar="")).returning(Region.id)
-    return rows[0]["id"]
-
-
-async def create_hub(principal: Principal, data: dict[str, Any], now: datetime) -> int:
+async def create_hub(principal: Principal, data: dict[str, Any], now: datetime) -> Hub:
+    """A new hub; open every day 08:00–22:00 unless ``opening_hours`` is given (``{}`` is
+    closed every day), in a region created when its slug is new."""
     if not principal.is_platform_admin:
         raise Forbidden(N_("Only a platform administrator can create hubs."))
     check_hub(data, is_valid_zone)
+    hours = data.get("opening_hours")
     async with transaction():
-        if await Hub.exists().where(Hub.slug == data["slug"]):
-            raise Conflict(N_("A hub with this slug already exists."), field="slug")
-        rows = await Hub.insert(
-            Hub(
+        hub_id = await catalogue.insert_hub(
+            NewHub(
                 slug=data["slug"],
                 name_fr=(data.get("name_fr") or "").strip(),
                 name_ar=(data.get("name_ar") or "").strip(),
-                region=await region_id(data["region"], now),
-                address=data.get("address") or "",
+                region_id=await catalogue.region_id(data["region"]),
                 timezone=data["timezone"],
-                opening_hours=data.get("opening_hours") or DEFAULT_OPENING_HOURS,
+                address=(data.get("address") or "").strip(),
+                opening_hours=DEFAULT_OPENING_HOURS if hours is None else hours,
                 rules=data.get("rules") or {},
-                created_at=now,
-            )
-        ).returning(Hub.id)
-        hub_id = rows[0]["id"]
+            ),
+            now,
+        )
+        if hub_id is None:
+            raise Conflict(N_("A hub with this slug already exists."), field="slug")
         await audit.record(principal.user_id, "hub.created", "hub", hub_id, now, slug=data["slug"])
-    return hub_id
+    return await get_hub(hub_id)
+
+
+async def update_hub(principal: Principal, hub_id: int, data: dict[str, Any], now: datetime) -> Hub:
+    """Change a hub's names, zone, address, opening hours or rules (its managers, admins).
+
+    Only values that differ are written and audited (before and after); an empty change
+    writes nothing. A new zone applies to new bookings: existing ones keep their wall clock.
+    """
+    current = await get_hub(hub_id)
+    if not principal.manages(hub_id):
+        raise Forbidden(N_("Only the managers of this hub can change it."))
+    changes = {key: value for key, value in data.items() if key in HUB_EDITABLE}
+    check_hub_changes(changes, asdict(current), is_valid_zone)
+    for key in ("name_fr", "name_ar", "address"):
+        if key in changes:
+            changes[key] = changes[key].strip()
+    before, after = _difference(asdict(current), changes)
+    if not after:
+        return current
+    async with transaction():
+        await catalogue.update_hub(hub_id, after)
+        await audit.record(
+            principal.user_id, "hub.updated", "hub", hub_id, now, before=before, after=after
+        )
+    return await get_hub(hub_id)
 
 
 async def list_resources(
-    hub_id: int,
-    *,
-    kind: str | None = None,
-    min_capacity: int | None = None,
-    include_inactive: bool = False,
-) -> list[dict[str, Any]]:
-    """A hub's resources, spaces first, optionally filtered by kind and seats."""
+    hub_id: int, filters: ResourceFilters, limit: int, offset: int
+) -> Page[Resource]:
+    """A page of a hub's resources, spaces first, optionally filtered by kind and seats."""
     await get_hub(hub_id)
-    where: Combinable = Resource.hub == hub_id
-    if kind in tuple(ResourceKind):
-        where &= Resource.kind == kind
-    if min_capacity:
-        where &= Resource.capacity >= min_capacity
-    if not include_inactive:
-        where &= Resource.active.eq(True)
-    query = (
-        Resource.select(*RESOURCE_FIELDS)
-        .where(where)
-        .order_by(Resource.kind, ascending=False)  # spaces, then equipment
-        .order_by(Resource.name_fr)
-    )
-    return await query.output(load_json=True)
+    return await catalogue.resources_of_hub(hub_id, filters, limit, offset)
 
 
-async def get_resource(resource_id: int) -> dict[str, Any]:
-    row = (
-        await Resource.select(*RESOURCE_FIELDS)
-        .where(Resource.id == resource_id)
-        .first()
-        .output(load_json=True)
-    )
-    if row is None:
+async def get_resource(resource_id: int) -> Resource:
+    """One resource (404 when there is none)."""
+    found = await catalogue.resource(resource_id)
+    if found is None:
         raise NotFound(N_("This resource does not exist."))
-    return row
+    return found
 
 
-async def create_resource(principal: Principal, data: dict[str, Any], now: datetime) -> int:
+async def create_resource(principal: Principal, data: dict[str, Any], now: datetime) -> Resource:
+    """A new space or equipment pool in a hub the caller manages."""
     hub_id = data.get("hub_id")
-    if (
-        not isinstance(hub_id, int)
-        or isinstance(hub_id, bool)
-        or not await Hub.exists().where(Hub.id == hub_id)
-    ):
+    if not isinstance(hub_id, int) or await catalogue.hub(hub_id) is None:
         raise invalid("hub_id", "unknown_hub", N_("No hub with this id."))
     if not principal.manages(hub_id):
         raise Forbidden(N_("Only the managers of this hub can add resources to it."))
     check_resource(data)
     is_space = data["kind"] == ResourceKind.SPACE
+    new = NewResource(
+        hub_id=hub_id,
+        kind=ResourceKind(data["kind"]),
+        name_fr=(data.get("name_fr") or "").strip(),
+        name_ar=(data.get("name_ar") or "").strip(),
+        description=data.get("description") or "",
+        capacity=data.get("capacity") if is_space else None,
+        quantity=1 if is_space else data.get("quantity") or 1,
+        requires_approval=bool(data.get("requires_approval", False)),
+        rules=data.get("rules") or {},
+    )
     async with transaction():
-        rows = await Resource.insert(
-            Resource(
-                hub=hub_id,
-                kind=data["kind"],
-                name_fr=(data.get("name_fr") or "").strip(),
-                name_ar=(data.get("name_ar") or "").strip(),
-                description=data.get("description") or "",
-                capacity=data.get("capacity") if is_space else None,
-                quantity=1 if is_space else data.get("quantity") or 1,
-                requires_approval=bool(data.get("requires_approval", False)),
-                rules=data.get("rules") or {},
-                created_at=now,
-            )
-        ).returning(Resource.id)
-        resource_id = rows[0]["id"]
+        resource_id = await catalogue.insert_resource(new, now)
         await audit.record(
             principal.user_id, "resource.created", "resource", resource_id, now, hub_id=hub_id
         )
-    return resource_id
+    return await get_resource(resource_id)
 
 
 async def update_resource(
     principal: Principal, resource_id: int, data: dict[str, Any], now: datetime
-) -> None:
+) -> Resource:
+    """Change a resource (its hub's managers); only values that differ are written and
+    audited (before and after), so an empty change writes nothing."""
     current = await get_resource(resource_id)
-    if not principal.manages(current["hub"]):
+    if not principal.manages(current.hub_id):
         raise Forbidden(N_("Only the managers of this hub can change its resources."))
     changes = {key: value for key, value in data.items() if key in RESOURCE_EDITABLE}
-    check_resource({**changes, "kind": current["kind"]}, partial=True)
-    if current["kind"] == ResourceKind.SPACE and "quantity" in changes and changes["quantity"] != 1:
+    names = {"name_fr": current.name_fr, "name_ar": current.name_ar}
+    check_resource({**names, **changes, "kind": current.kind}, partial=True)
+    if current.kind == ResourceKind.SPACE and changes.get("quantity", 1) != 1:
         raise invalid(
             "quantity",
             "invalid_number",
             N_("A space is a single unit; change its capacity instead."),
         )
-    if not changes:
-        return
+    before, after = _difference(asdict(current), changes)
+    if not after:
+        return current
     async with transaction():
-        columns = {getattr(Resource, key): value for key, value in changes.items()}
-        await Resource.update(columns).where(Resource.id == resource_id)
+        await catalogue.update_resource(resource_id, after)
         await audit.record(
-            principal.user_id, "resource.updated", "resource", resource_id, now, changes=changes
+            principal.user_id,
+            "resource.updated",
+            "resource",
+            resource_id,
+            now,
+            before=before,
+            after=after,
         )
+    return await get_resource(resource_id)
+
+
+def _found(hub: Hub | None) -> Hub:
+    if hub is None:
+        raise NotFound(N_("This hub does not exist."))
+    return hub
+
+
+def _difference(
+    current: dict[str, Any], changes: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values ``changes`` would replace, and their replacements (only those that differ)."""
+    after = {key: value for key, value in changes.items() if current.get(key) != value}
+    return {key: current.get(key) for key in after}, after

@@ -11,16 +11,18 @@ managers (outbox), audited, and listed by the command.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from hub_booking import zones
+from hub_booking.db import bookings, catalogue, closures, installation
+from hub_booking.db import holds as held
 from hub_booking.db.engine import transaction
-from hub_booking.db.tables import AppState, Blackout, Booking, BookingItem, Resource
+from hub_booking.domain.bookings import BookingView
 from hub_booking.domain.conflicts import find
-from hub_booking.domain.model import HOLDING, Hold
-from hub_booking.domain.wallclock import WallClockError, to_utc
+from hub_booking.domain.model import Hold
+from hub_booking.domain.wallclock import WallClockError, local_slot
 from hub_booking.services import audit, notifications
 
 STATE_KEY = "tzdata_version"
@@ -51,12 +53,10 @@ class Report:
 
 
 async def recorded_version() -> str | None:
-    row = await AppState.select(AppState.value).where(AppState.key == STATE_KEY).first()
-    return row["value"] if row else None
+    return await installation.fact(STATE_KEY)
 
 
 async def retime_if_zone_data_changed(now: datetime) -> Report | None:
-    """Run ``retime`` when the zone data differs from the one the bookings were timed with."""
     if await recorded_version() == zones.IANA_VERSION:
         return None
     return await retime(now)
@@ -70,33 +70,28 @@ async def retime(
 ) -> Report:
     report = Report(version)
     async with transaction():
-        rows = await Booking.select(
-            Booking.id,
-            Booking.hub,
-            Booking.local_start,
-            Booking.local_end,
-            Booking.timezone,
-            Booking.starts_at,
-            Booking.ends_at,
-        ).where(Booking.status.is_in(list(HOLDING)) & (Booking.starts_at > now.astimezone(UTC)))
-        planned = _plan(rows, get_zone, report)
-        items = await _items([row["id"] for row in rows])
-        planned = await _without_clashes(planned, rows, items, report)
+        future = await bookings.future_holding(now)
+        planned = _plan(future, get_zone, report)
+        holds = await held.holds_of([b.id for b in future])
+        planned = await _without_clashes(planned, future, holds, report)
         # Released while they move, so PostgreSQL's exclusion constraint never sees a booking
         # half-way (its new place may still be taken by one that has not moved yet).
-        moving = list(planned) or [-1]
-        await BookingItem.update({BookingItem.holding: False}).where(
-            BookingItem.booking.is_in(moving)
-        )
-        for row in rows:
-            if row["id"] in planned:
-                await _move(row, planned[row["id"]], items.get(row["id"], []), now, report)
-        await BookingItem.update({BookingItem.holding: True}).where(
-            BookingItem.booking.is_in(moving)
-        )
+        await held.set_holding(list(planned), False)
+        for booking in future:
+            if booking.id in planned:
+                new_holds = _holds(booking, holds, planned)
+                await bookings.retime(booking.id, *planned[booking.id], new_holds, now)
+                report.moved.append(
+                    {
+                        "id": booking.id,
+                        "from": booking.starts_at.isoformat(),
+                        "to": planned[booking.id][0].isoformat(),
+                    }
+                )
+        await held.set_holding(list(planned), True)
         report.closures_moved = await _closures(now, get_zone)
-        await _record(version)
-        await _tell_managers(rows, report, now)
+        await installation.record(STATE_KEY, version)
+        await _tell_managers(report, now)
         await audit.record(
             None,
             "zones.retimed",
@@ -112,152 +107,92 @@ async def retime(
 
 
 def _plan(
-    rows: list[dict[str, Any]], get_zone: Callable[[str], tzinfo], report: Report
+    future: list[BookingView], get_zone: Callable[[str], tzinfo], report: Report
 ) -> dict[int, tuple[datetime, datetime]]:
     """New UTC instants of each booking whose wall-clock time now maps elsewhere."""
     planned = {}
-    for row in rows:
-        zone = get_zone(row["timezone"])
+    for booking in future:
         try:
-            start, end = to_utc(row["local_start"], zone), to_utc(row["local_end"], zone, "ends_at")
+            slot = local_slot(booking.local_start, booking.local_end, get_zone(booking.timezone))
         except WallClockError as exc:
             report.unresolved.append(
                 {
-                    "id": row["id"],
-                    "hub": row["hub"],
+                    "id": booking.id,
+                    "hub": booking.hub_id,
                     "problem": exc.violation.code,
-                    "local_start": row["local_start"].isoformat(),
+                    "local_start": booking.local_start.isoformat(),
                 }
             )
             continue
-        if (start, end) != (row["starts_at"], row["ends_at"]):
-            planned[row["id"]] = (start, end)
+        if (slot.start, slot.end) != (booking.starts_at, booking.ends_at):
+            planned[booking.id] = (slot.start, slot.end)
     return planned
-
-
-async def _items(booking_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {}
-    for item in await BookingItem.select().where(BookingItem.booking.is_in(booking_ids or [-1])):
-        found.setdefault(item["booking"], []).append(item)
-    return found
 
 
 async def _without_clashes(
     planned: dict[int, tuple[datetime, datetime]],
-    rows: list[dict[str, Any]],
-    items: dict[int, list[dict[str, Any]]],
+    future: list[BookingView],
+    holds: dict[int, list[Hold]],
     report: Report,
 ) -> dict[int, tuple[datetime, datetime]]:
     """Drop (and report) moves whose new holds would clash; repeat until nothing clashes."""
-    by_id = {row["id"]: row for row in rows}
-    resource_ids = sorted({item["resource"] for rows_ in items.values() for item in rows_})
-    quantities = {
-        r["id"]: r["quantity"]
-        for r in await Resource.select(Resource.id, Resource.quantity).where(
-            Resource.id.is_in(resource_ids or [-1])
-        )
-    }
-    others = await BookingItem.select().where(
-        BookingItem.resource.is_in(resource_ids or [-1])
-        & BookingItem.holding.eq(True)
-        & BookingItem.booking.not_in(list(by_id) or [-1])
-    )
-    fixed = [
-        Hold(o["resource"], o["quantity"], o["hold_start"], o["hold_end"], o["booking"])
-        for o in others
-    ]
+    by_id = {booking.id: booking for booking in future}
+    resource_ids = sorted({h.resource_id for held in holds.values() for h in held})
+    quantities = {r.id: r.quantity for r in (await catalogue.resource_infos(resource_ids)).values()}
+    fixed = await held.holds_except(resource_ids, list(by_id))
     for _ in range(len(planned) + 1):
-        holds = fixed + [
-            h for booking_id in by_id for h in _holds(booking_id, by_id[booking_id], items, planned)
-        ]
+        every = fixed + [h for b in by_id.values() for h in _holds(b, holds, planned)]
         clashing = set()
         for booking_id in planned:
-            mine = _holds(booking_id, by_id[booking_id], items, planned)
-            rest = [h for h in holds if h.booking_id != booking_id]
+            mine = _holds(by_id[booking_id], holds, planned)
+            rest = [h for h in every if h.booking_id != booking_id]
             if find(mine, rest, quantities):
                 clashing.add(booking_id)
         if not clashing:
             break
         for booking_id in clashing:
-            row = by_id[booking_id]
+            booking = by_id[booking_id]
             report.clashes.append(
-                {"id": booking_id, "hub": row["hub"], "kept_start": row["starts_at"].isoformat()}
+                {
+                    "id": booking_id,
+                    "hub": booking.hub_id,
+                    "kept_start": booking.starts_at.isoformat(),
+                }
             )
             del planned[booking_id]
     return planned
 
 
-def _holds(
-    booking_id: int, row: dict[str, Any], items: dict[int, list[dict[str, Any]]], planned: dict
-) -> list[Hold]:
-    start, end = planned.get(booking_id, (row["starts_at"], row["ends_at"]))
-    shift_start, shift_end = start - row["starts_at"], end - row["ends_at"]
+def _holds(booking: BookingView, holds: dict[int, list[Hold]], planned: dict) -> list[Hold]:
+    """The booking's holds, shifted as far as its planned new instants move it."""
+    start, end = planned.get(booking.id, (booking.starts_at, booking.ends_at))
+    shift_start, shift_end = start - booking.starts_at, end - booking.ends_at
     return [
-        Hold(
-            i["resource"],
-            i["quantity"],
-            i["hold_start"] + shift_start,
-            i["hold_end"] + shift_end,
-            booking_id,
-        )
-        for i in items.get(booking_id, [])
+        replace(h, start=h.start + shift_start, end=h.end + shift_end)
+        for h in holds.get(booking.id, [])
     ]
-
-
-async def _move(
-    row: dict[str, Any],
-    new: tuple[datetime, datetime],
-    items: list[dict[str, Any]],
-    now: datetime,
-    report: Report,
-) -> None:
-    start, end = new
-    await Booking.update(
-        {
-            Booking.starts_at: start,
-            Booking.ends_at: end,
-            Booking.revision: Booking.revision + 1,
-            Booking.updated_at: now,
-        }
-    ).where(Booking.id == row["id"])
-    for item in items:
-        await BookingItem.update(
-            {
-                BookingItem.hold_start: item["hold_start"] + (start - row["starts_at"]),
-                BookingItem.hold_end: item["hold_end"] + (end - row["ends_at"]),
-            }
-        ).where(BookingItem.id == item["id"])
-    report.moved.append(
-        {"id": row["id"], "from": row["starts_at"].isoformat(), "to": start.isoformat()}
-    )
 
 
 async def _closures(now: datetime, get_zone: Callable[[str], tzinfo]) -> int:
     moved = 0
-    for row in await Blackout.select().where(Blackout.ends_at > now.astimezone(UTC)):
-        zone = get_zone(row["timezone"])
+    for closure in await closures.future(now):
+        zone = get_zone(closure.timezone)
         try:
-            start, end = to_utc(row["local_start"], zone), to_utc(row["local_end"], zone)
+            slot = local_slot(closure.local_start, closure.local_end, zone)
+            start, end = slot.start, slot.end
         except WallClockError:
             # A closure is the hub's own decision: widen it to cover both readings of the hour.
-            start = row["local_start"].replace(tzinfo=zone).astimezone(UTC) - timedelta(hours=1)
-            end = row["local_end"].replace(tzinfo=zone, fold=1).astimezone(UTC) + timedelta(hours=1)
-        if (start, end) != (row["starts_at"], row["ends_at"]):
-            await Blackout.update({Blackout.starts_at: start, Blackout.ends_at: end}).where(
-                Blackout.id == row["id"]
+            start = closure.local_start.replace(tzinfo=zone).astimezone(UTC) - timedelta(hours=1)
+            end = closure.local_end.replace(tzinfo=zone, fold=1).astimezone(UTC) + timedelta(
+                hours=1
             )
+        if (start, end) != (closure.starts_at, closure.ends_at):
+            await closures.retime(closure.id, start, end)
             moved += 1
     return moved
 
 
-async def _record(version: str) -> None:
-    if await AppState.exists().where(AppState.key == STATE_KEY):
-        await AppState.update({AppState.value: version}).where(AppState.key == STATE_KEY)
-    else:
-        await AppState.insert(AppState(key=STATE_KEY, value=version))
-
-
-async def _tell_managers(rows: list[dict[str, Any]], report: Report, now: datetime) -> None:
+async def _tell_managers(report: Report, now: datetime) -> None:
     for problem in [*report.unresolved, *report.clashes]:
         await notifications.to_hub_managers(
             problem["hub"],

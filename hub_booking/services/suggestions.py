@@ -2,46 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
-from hub_booking.db import queries
+from hub_booking.db import catalogue, closures
+from hub_booking.db import holds as held
 from hub_booking.domain.availability import Free, first_starts, free_periods
-from hub_booking.domain.checks import Context
+from hub_booking.domain.bookings import BookingRequest
 from hub_booking.domain.intervals import merge
-from hub_booking.domain.model import ResourceInfo
-from hub_booking.domain.requests import BookingRequest
+from hub_booking.domain.model import Hub, ResourceInfo, ResourceKind
 
 LOOK_AHEAD = timedelta(days=14)
 NEXT_SLOTS = 3
+MAX_ALTERNATIVES = 10
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another resource of the hub, free at the asked time, that could replace ``replaces``."""
+
+    replaces: int
+    resource_id: int
+    name: str
+    kind: ResourceKind
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    next_slots: tuple[Free, ...]  # the same items, later
+    alternatives: tuple[Alternative, ...]  # other resources, at the asked time
 
 
 async def for_request(
     request: BookingRequest,
     resources: dict[int, ResourceInfo],
-    hub: dict,
+    hub: Hub,
     zone: tzinfo,
-    ctx: Context,
-) -> dict[str, Any]:
+    now: datetime,
+) -> Suggestions:
     duration = request.ends_at - request.starts_at
-    start = max(request.starts_at, ctx.now)
-    return {
-        "next_slots": await _next_slots(request, resources, hub, zone, start, duration),
-        "alternatives": await _alternatives(request, resources, hub, zone),
-    }
+    start = max(request.starts_at, now)
+    return Suggestions(
+        await _next_slots(request, resources, hub, zone, start, duration),
+        await _alternatives(request, resources, hub, zone),
+    )
 
 
 async def _next_slots(
     request: BookingRequest,
     resources: dict[int, ResourceInfo],
-    hub: dict,
+    hub: Hub,
     zone: tzinfo,
     start: datetime,
     duration: timedelta,
-) -> list[dict[str, str]]:
+) -> tuple[Free, ...]:
     end = start + LOOK_AHEAD
-    holds = await queries.holds(list(resources), start - timedelta(days=1), end + timedelta(days=1))
-    closures = await queries.closures(hub["id"], start, end)
+    holds = await held.holds(list(resources), start - timedelta(days=1), end + timedelta(days=1))
+    found_closures = await closures.overlapping(hub.id, start, end)
     common: list[Free] | None = None
     for resource_id, units in request.items.items():
         free = free_periods(
@@ -49,64 +66,60 @@ async def _next_slots(
             start,
             end,
             zone=zone,
-            hub_opening_hours=hub["opening_hours"],
+            hub_opening_hours=hub.opening_hours,
             holds=holds,
-            closures=closures,
+            closures=found_closures,
             units=units,
             duration=duration,
         )
         common = free if common is None else _intersect(common, free)
     step = timedelta(
-        minutes=max(
-            (r.rules.get("granularity_minutes", 15) for r in resources.values()), default=15
-        )
+        minutes=max(r.rules.get("granularity_minutes", 15) for r in resources.values())
     )
     starts = first_starts(common or [], duration, request.starts_at, step, NEXT_SLOTS)
-    return [{"starts_at": s.isoformat(), "ends_at": (s + duration).isoformat()} for s in starts]
+    return tuple(Free(s, s + duration) for s in starts)
 
 
 async def _alternatives(
-    request: BookingRequest, resources: dict[int, ResourceInfo], hub: dict, zone: tzinfo
-) -> list[dict[str, Any]]:
+    request: BookingRequest, resources: dict[int, ResourceInfo], hub: Hub, zone: tzinfo
+) -> tuple[Alternative, ...]:
     """Other resources of the hub, of the same kind and big enough, free at the asked time."""
     candidates = {
         rid: r
-        for rid, r in (await queries.hub_resources(hub["id"])).items()
+        for rid, r in (await catalogue.hub_resource_infos(hub.id)).items()
         if rid not in request.items
     }
-    holds = await queries.holds(
-        list(candidates), request.starts_at - timedelta(days=1), request.ends_at + timedelta(days=1)
-    )
-    closures = await queries.closures(hub["id"], request.starts_at, request.ends_at)
+    margin = timedelta(days=1)
+    holds = await held.holds(list(candidates), request.starts_at - margin, request.ends_at + margin)
+    found_closures = await closures.overlapping(hub.id, request.starts_at, request.ends_at)
     found = []
     for item_id, units in request.items.items():
         wanted = resources[item_id]
         for candidate in candidates.values():
-            if candidate.kind != wanted.kind or candidate.quantity < units:
-                continue
-            if wanted.is_space and (candidate.capacity or 0) < request.attendees:
+            if not _could_replace(wanted, candidate, units, request.attendees):
                 continue
             free = free_periods(
                 candidate,
                 request.starts_at,
                 request.ends_at,
                 zone=zone,
-                hub_opening_hours=hub["opening_hours"],
+                hub_opening_hours=hub.opening_hours,
                 holds=holds,
-                closures=closures,
+                closures=found_closures,
                 units=units,
                 duration=request.ends_at - request.starts_at,
             )
             if free:
-                found.append(
-                    {
-                        "replaces": item_id,
-                        "resource_id": candidate.id,
-                        "name": candidate.name,
-                        "kind": candidate.kind,
-                    }
-                )
-    return found[:10]
+                found.append(Alternative(item_id, candidate.id, candidate.name, candidate.kind))
+    return tuple(found[:MAX_ALTERNATIVES])
+
+
+def _could_replace(
+    wanted: ResourceInfo, candidate: ResourceInfo, units: int, attendees: int
+) -> bool:
+    if candidate.kind != wanted.kind or candidate.quantity < units:
+        return False
+    return not wanted.is_space or (candidate.capacity or 0) >= attendees
 
 
 def _intersect(a: list[Free], b: list[Free]) -> list[Free]:

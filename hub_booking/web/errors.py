@@ -14,9 +14,27 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from hub_booking.domain.errors import N_, BookingConflict, DomainError, Invalid
+from hub_booking.db.engine import refusal
+from hub_booking.domain.errors import (
+    N_,
+    BookingConflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    Violation,
+)
 from hub_booking.i18n import translate
-from hub_booking.web.auth import LoginRequired, is_api
+from hub_booking.web import validation
+from hub_booking.web.api import shapes
+from hub_booking.web.auth import (
+    ORIGIN_FAILED,
+    LoginRequired,
+    current_language,
+    ensure_csrf_token,
+    is_api,
+    negotiate_language,
+)
+from hub_booking.web.htmx import page_context
 
 log = logging.getLogger("hub_booking")
 
@@ -37,7 +55,14 @@ CSRF_FAILED = "CSRF token verification failed"
 
 
 def language_of(request: Request) -> str:
-    return request.scope.get("state", {}).get("language") or request.app.state.settings.language
+    """The reader's language, also for errors answered before the auth middleware ran (an
+    unknown path or method, a CSRF failure): then from the cookie or Accept-Language, and
+    kept in the request's state so every later reader of it agrees."""
+    state = request.scope.setdefault("state", {})
+    if not state.get("language"):
+        settings = request.app.state.settings
+        state["language"] = negotiate_language(request.scope, None, settings.language)
+    return str(state["language"])
 
 
 def on_domain_error(request: Request, exc: DomainError) -> Response:
@@ -45,12 +70,11 @@ def on_domain_error(request: Request, exc: DomainError) -> Response:
     detail = translate(lang, exc.message, **exc.params)
     extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
     if isinstance(exc, Invalid):
-        extra["violations"] = [
-            {"code": v.code, "field": v.field, "message": translate(lang, v.message, **v.params)}
-            for v in exc.violations
-        ]
+        extra["violations"] = shapes.violations(exc.violations, lang)
     if isinstance(exc, BookingConflict):
-        extra.update(conflicts=exc.conflicts, suggestions=exc.suggestions)
+        extra.update(
+            conflicts=shapes.conflicts(exc.clashes), suggestions=shapes.suggestions(exc.suggestions)
+        )
     return _respond(request, exc.status_code, detail, extra)
 
 
@@ -61,15 +85,30 @@ def on_http_error(request: Request, exc: HTTPException) -> Response:
     message = GENERIC.get(status, GENERIC[400])
     if exc.detail == CSRF_FAILED:
         message = N_("The CSRF token is missing or wrong. Reload the page and try again.")
+    elif exc.detail == ORIGIN_FAILED:
+        message = N_("This form was sent from another site. Reload the page and try again.")
     detail = translate(lang, message)
     extra: Any = None
     if isinstance(exc, ValidationException):
-        status, detail = 400, translate(lang, GENERIC[400])
-        extra = exc.extra
+        status, violations = validation.answer(exc.extra)
+        if status != 400 or violations:
+            return on_domain_error(request, _refusal(status, violations))
+        detail = translate(lang, GENERIC[400])
     response = _respond(request, status, detail, extra)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+def _refusal(status: int, violations: list[Violation]) -> DomainError:
+    """A validation failure as the domain's own refusal, so both answer alike."""
+    if status == 404:
+        return NotFound(GENERIC[404])
+    if not violations:
+        return DomainError(GENERIC[400])
+    error = Invalid(violations)
+    error.status_code = status
+    return error
 
 
 def on_login_required(request: Request, _: LoginRequired) -> Response:
@@ -78,6 +117,11 @@ def on_login_required(request: Request, _: LoginRequired) -> Response:
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:
+    refused = refusal(exc)  # the database refused a write: the caller's 4xx, not our fault
+    if isinstance(exc, RecursionError):  # a JSON body nested deeper than the decoder goes
+        refused = DomainError(GENERIC[400])
+    if refused is not None:
+        return on_domain_error(request, refused)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(
         request, HTTP_500_INTERNAL_SERVER_ERROR, translate(language_of(request), GENERIC[500]), None
@@ -99,8 +143,22 @@ def _respond(request: Request, status: int, detail: str, extra: Any) -> Response
             status_code=status,
             headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
         )
+    return _error_page(request, status, detail)
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response:
+    """The error as a whole page, like any other: the reader's language, their forms working."""
+    lang = language_of(request)
+    # The auth middleware has already restored the language of its caller (or never ran):
+    # the template, rendered after this returns, must speak the reader's language.
+    current_language.set(lang)
+    cookie = ensure_csrf_token(request.scope, request.app.state.settings)
+    context = page_context(request, status=status, message=detail)
     return Template(
-        "pages/error.html", context={"status": status, "message": detail}, status_code=status
+        "pages/error.html",
+        context=context,
+        status_code=status,
+        cookies=[cookie] if cookie else [],
     )
 
 

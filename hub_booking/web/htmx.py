@@ -7,8 +7,12 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-from hub_booking.i18n import LANGUAGE_NAMES, direction
-from hub_booking.web.errors import language_of
+from hub_booking.i18n import LANGUAGE_NAMES, direction, formats
+from hub_booking.services import my_bookings
+from hub_booking.web import flash
+from hub_booking.web.language import language_of
+
+LAYOUT = "layout"  # request state key: what the header shows besides the user (see ``layout``)
 
 
 def page_context(request: Request, **context: Any) -> dict[str, Any]:
@@ -18,6 +22,9 @@ def page_context(request: Request, **context: Any) -> dict[str, Any]:
         "lang": lang,
         "dir": direction(lang),
         "languages": LANGUAGE_NAMES,
+        "fmt": formats(lang),
+        "layout": request.scope.get("state", {}).get(LAYOUT),
+        "flash": None,
         **context,
     }
 
@@ -34,14 +41,41 @@ def render(
     """The full ``page``, or only ``fragment`` when htmx asks for its target.
 
     A fragment template has one root element whose id is ``target``; the page includes the
-    same fragment, so both paths render the same markup.
+    same fragment, so both paths render the same markup. A whole page also shows (and
+    deletes) the flash message an earlier action left for it, unless the handler gives one.
     """
-    wanted = request.headers.get("hx-target")
-    partial = bool(request.headers.get("hx-request")) and fragment is not None and wanted == target
     headers = {"Vary": "HX-Request, HX-Target"}
+    if is_fragment(request, fragment, target):
+        context = page_context(request, **context)
+        return Template(str(fragment), context=context, status_code=status_code, headers=headers)
+    waiting, gone = flash.take(request)
+    if context.get("flash") is None:
+        context["flash"] = waiting
     return Template(
-        fragment if partial and fragment else page,
+        page,
         context=page_context(request, **context),
         status_code=status_code,
         headers=headers,
+        cookies=[gone] if gone else None,
     )
+
+
+def is_fragment(request: Request, fragment: str | None, target: str | None) -> bool:
+    """Whether htmx asked for ``target`` alone (a history restore wants the whole page)."""
+    headers = request.headers
+    return (
+        fragment is not None
+        and bool(headers.get("hx-request"))
+        and not headers.get("hx-history-restore-request")
+        and headers.get("hx-target") == target
+    )
+
+
+async def load_layout(request: Request) -> None:
+    """``before_request`` hook of signed-in pages: the reader's associations, which the header
+    names (one small query per association; nothing for a reader without any)."""
+    principal = request.scope.get("user")
+    if principal is None or not principal.memberships:
+        return
+    names = await my_bookings.association_names(principal, language_of(request))
+    request.scope.setdefault("state", {})[LAYOUT] = {"associations": names}

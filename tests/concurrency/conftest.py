@@ -6,7 +6,8 @@ PostgreSQL: two server processes on two ports sharing one fresh database (the
 spread across both race through the database, not through one process's memory.
 
 The database is seeded with ``hub-booking seed-demo`` and the tokens come from
-``hub-booking create-token``, both run as subprocesses, exactly as an operator would.
+``hub-booking create-token``, both run as subprocesses (``tests/servers.py``), exactly as an
+operator would.
 Every server is terminated by the fixture's finaliser, whatever happens in the test; a server
 that fails to start makes the test fail with the server's own output.
 """
@@ -15,11 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -31,10 +27,10 @@ import httpx
 import pytest
 
 from hub_booking.zones import get_zone
+from tests.servers import Server, create_tokens, run_cli, server_env
 
 ENGINE = os.environ.get("HUB_BOOKING_TEST_DATABASE", "sqlite")
 STARTUP_TIMEOUT_S = 40.0
-COMMAND_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 45.0
 RACE_TIMEOUT_S = 90.0
 DEMO = "demo.hub-booking.ma"
@@ -45,113 +41,6 @@ ZONE = get_zone("Africa/Casablanca")
 ROOM = "Salle de formation Atlas"
 PROJECTORS = "Vidéoprojecteur"
 LAPTOPS = "Ordinateur portable"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The suite runs with --strict-markers; the marker is registered here until pyproject
-    # lists it (registering it twice is harmless).
-    config.addinivalue_line("markers", "concurrency: races through real server processes")
-
-
-def _cli() -> list[str]:
-    script = Path(sys.executable).with_name("hub-booking")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "hub_booking.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _run(args: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [*_cli(), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(
-            f"hub-booking {' '.join(args)} failed ({done.returncode}):\n"
-            f"{done.stdout}\n{done.stderr}"
-        )
-    return done
-
-
-def _tokens(emails: Sequence[str], env: dict[str, str]) -> dict[str, str]:
-    """One API token per email, the create-token processes running side by side."""
-    running = {
-        email: subprocess.Popen(
-            [*_cli(), "create-token", "--email", email, "--name", "race"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for email in emails
-    }
-    tokens = {}
-    for email, process in running.items():
-        try:
-            out, err = process.communicate(timeout=COMMAND_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate(timeout=10)
-            pytest.fail(f"hub-booking create-token --email {email} timed out")
-        if process.returncode != 0 or not out.strip():
-            pytest.fail(f"hub-booking create-token --email {email} failed:\n{out}\n{err}")
-        tokens[email] = out.strip().splitlines()[-1].strip()
-    return tokens
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        return httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def _serve(env: dict[str, str], log_dir: Path, index: int, cleanup: ExitStack) -> str:
-    """Start one ``hub-booking serve`` (1 worker) on a free port; its base URL once healthy."""
-    port = _free_port()
-    log_path = log_dir / f"server-{index}.log"
-    log = cleanup.enter_context(log_path.open("w+b"))
-    process = subprocess.Popen(
-        [*_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    cleanup.callback(_stop, process)  # registered at once: stopped even if startup fails
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not _healthy(base_url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            state = (
-                f"exited with {process.returncode}" if process.poll() is not None else "timed out"
-            )
-            _stop(process)
-            log.flush()
-            output = log_path.read_text(errors="replace")
-            pytest.fail(
-                f"hub-booking serve on port {port} {state} before /healthz answered 200:\n{output}"
-            )
-        time.sleep(0.1)
-    return base_url
 
 
 @dataclass
@@ -219,32 +108,18 @@ def _discover(base_url: str, tokens: dict[str, str]) -> tuple[int, dict[str, int
 @pytest.fixture
 def stack(fresh_database_url: str, tmp_path: Path) -> Iterator[Stack]:
     """Seeded fresh database, servers up (1 on SQLite, 2 on PostgreSQL), tokens made."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_BOOKING_")}
-    env.update(
-        {
-            "HUB_BOOKING_DATABASE_URL": fresh_database_url,
-            "HUB_BOOKING_SECRET_KEY": secrets.token_urlsafe(48),  # shared by every server
-            "HUB_BOOKING_VAR_DIR": str(tmp_path / "var"),
-            "HUB_BOOKING_SCHEDULER": "off",
-            "HUB_BOOKING_ENV": "development",
-            "HUB_BOOKING_LANGUAGE": "en",
-        }
-    )
-    _run(["seed-demo"], env)
-    tokens = _tokens([MANAGER, ADMIN, *BOOKERS], env)
-    servers = 2 if ENGINE == "postgres" else 1
+    env = server_env(fresh_database_url, tmp_path / "var", {"HUB_BOOKING_LANGUAGE": "en"})
+    run_cli(["seed-demo"], env)
+    tokens = create_tokens([MANAGER, ADMIN, *BOOKERS], env, name="race")
+    count = 2 if ENGINE == "postgres" else 1
+    logs = [tmp_path / f"server-{i}.log" for i in range(count)]
     with ExitStack() as cleanup:
-        urls = [_serve(env, tmp_path, i, cleanup) for i in range(servers)]
+        servers = [
+            cleanup.enter_context(Server(env, log, timeout=STARTUP_TIMEOUT_S)) for log in logs
+        ]
+        urls = [server.url for server in servers]
         hub_id, resources, bookers = _discover(urls[0], tokens)
-        yield Stack(
-            urls,
-            tokens[MANAGER],
-            bookers,
-            hub_id,
-            resources,
-            [tmp_path / f"server-{i}.log" for i in range(servers)],
-            tokens[ADMIN],
-        )
+        yield Stack(urls, tokens[MANAGER], bookers, hub_id, resources, logs, tokens[ADMIN])
 
 
 # --- firing requests together -------------------------------------------------------------

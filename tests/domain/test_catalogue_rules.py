@@ -1,6 +1,13 @@
 import pytest
 
-from hub_booking.domain.catalogue import check_hub, check_resource, normalise_email
+from hub_booking.domain.catalogue import (
+    check_association,
+    check_email,
+    check_hub,
+    check_hub_changes,
+    check_resource,
+    normalise_email,
+)
 from hub_booking.domain.errors import Invalid
 from hub_booking.domain.model import MemberRole, Principal, display_name
 from hub_booking.domain.rules import (
@@ -67,6 +74,76 @@ def test_rules_reject_unknown_keys_negative_and_boolean_values():
         "rules.min_minutes",
         "rules.granularity_minutes",
     }
+
+
+@pytest.mark.parametrize(
+    ("rule", "highest"),
+    [
+        ("max_minutes", 525_600),
+        ("min_notice_minutes", 525_600),
+        ("cancel_deadline_minutes", 525_600),
+        ("max_advance_days", 1826),
+        ("buffer_before_minutes", 1440),
+        ("buffer_after_minutes", 1440),
+        ("granularity_minutes", 1440),
+        ("weekly_quota_hours", 10_000),
+        ("max_future_bookings", 10_000),
+    ],
+)
+def test_every_rule_has_a_documented_range(rule, highest):
+    assert rules_violations({rule: highest}) == []
+    [problem] = rules_violations({rule: highest + 1})
+    assert (problem.code, problem.field) == ("invalid_rule", f"rules.{rule}")
+    assert problem.params["max"] == highest
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "240", None, [240], 10**30])
+def test_a_rule_value_of_the_wrong_kind_is_refused(value):
+    assert rules_violations({"max_minutes": value})
+    assert rules_violations({"weekly_quota_hours": value})
+
+
+def test_integer_rules_refuse_fractions():
+    assert rules_violations({"max_minutes": 90.5})
+
+
+def test_a_day_has_at_most_24_opening_periods():
+    periods = [[f"{h:02d}:00", f"{h:02d}:30"] for h in range(24)]
+    assert opening_hours_violations({"mon": periods}) == []
+    assert opening_hours_violations({"mon": [*periods, ["23:40", "23:50"]]})
+
+
+def test_hub_changes_check_only_what_is_sent_but_keep_a_name():
+    current = {"name_fr": "Pôle", "name_ar": ""}
+    check_hub_changes({}, current, zone_exists)
+    check_hub_changes({"opening_hours": {}, "rules": {}}, current, zone_exists)
+    with pytest.raises(Invalid) as caught:
+        check_hub_changes({"name_fr": "", "timezone": "Mars/Olympus"}, current, zone_exists)
+    assert {v.field for v in caught.value.violations} == {"name_fr", "timezone"}
+
+
+def test_empty_opening_hours_are_valid_for_a_new_hub():
+    check_hub({**HUB, "opening_hours": {}}, zone_exists)
+
+
+@pytest.mark.parametrize(
+    "email", ["a@b", "a b@c.org", "a\u202e@b.org", "a@b.org\u2066", "a\x00@b.org", 3]
+)
+def test_emails_are_refused_with_spaces_controls_or_bidi_overrides(email):
+    assert check_email(email)
+
+
+def test_contact_email_of_an_association_is_checked():
+    data = {"slug": "a", "name_fr": "A", "region": "fes-meknes", "contact_email": "nope"}
+    with pytest.raises(Invalid) as caught:
+        check_association(data)
+    assert [v.field for v in caught.value.violations] == ["contact_email"]
+
+
+def test_seats_and_units_have_a_ceiling():
+    check_resource({"kind": "space", "name_fr": "S", "capacity": 100_000})
+    with pytest.raises(Invalid):
+        check_resource({"kind": "space", "name_fr": "S", "capacity": 100_001})
 
 
 def test_quota_hours_may_be_fractional():

@@ -1,5 +1,5 @@
 # ruff: noqa: DTZ001  (naive datetimes here are the hub's wall clock, on purpose)
-"""Booking rules: every CONTRACT violation code of checks.check / check_slot, and parse_booking."""
+"""Booking rules: every CONTRACT violation code of checks.check / check_slot."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from hub_booking.domain.checks import (
     tally,
     within_opening_hours,
 )
-from hub_booking.domain.errors import Invalid
 from hub_booking.domain.model import AssociationStatus, Closure, ResourceInfo, ResourceKind
-from hub_booking.domain.requests import parse_booking
 from hub_booking.domain.rules import DEFAULT_OPENING_HOURS, DEFAULT_RULES, WEEKDAYS
 from hub_booking.domain.wallclock import to_utc
 from hub_booking.zones import get_zone
@@ -443,79 +441,3 @@ def test_check_slot_gives_the_time_rules_of_one_occurrence():
 
 def test_usage_defaults_to_nothing_held():
     assert Usage() == tally([], 0)
-
-
-# --- parse_booking ---------------------------------------------------------------------------
-
-GOOD_BODY = {
-    "association_id": 3,
-    "title": "Atelier",
-    "starts_at": "2027-02-09T14:00:00+00:00",
-    "ends_at": "2027-02-09T16:00:00+00:00",
-    "attendees": 8,
-    "items": [{"resource_id": 1}, {"resource_id": 2, "quantity": 2}],
-}
-
-
-def refused(body) -> list[tuple[str, str | None]]:
-    with pytest.raises(Invalid) as caught:
-        parse_booking(body)
-    return [(v.code, v.field) for v in caught.value.violations]
-
-
-def test_a_good_body_parses():
-    request = parse_booking(GOOD_BODY)
-    assert request.items == {1: 1, 2: 2}
-    assert request.starts_at == datetime(2027, 2, 9, 14, tzinfo=UTC)
-    assert (request.attendees, request.on_conflict, request.override) == (8, "fail", False)
-
-
-def test_a_naive_time_is_refused():
-    body = {**GOOD_BODY, "starts_at": "2027-02-09T14:00:00"}
-    assert refused(body) == [("naive_datetime", "starts_at")]
-
-
-def test_a_title_over_200_characters_is_refused():
-    with pytest.raises(Invalid) as caught:
-        parse_booking({**GOOD_BODY, "title": "x" * 201})
-    [violation] = caught.value.violations
-    assert (violation.code, violation.field, violation.params) == (
-        "too_long_text",
-        "title",
-        {"max": 200},
-    )
-    assert parse_booking({**GOOD_BODY, "title": "x" * 200}).title == "x" * 200
-
-
-@pytest.mark.parametrize("quantity", [0, -1, "2", 1.5, True])
-def test_a_bad_quantity_is_refused(quantity):
-    body = {**GOOD_BODY, "items": [{"resource_id": 1, "quantity": quantity}]}
-    assert refused(body) == [("invalid_quantity", "items[0].quantity")]
-
-
-def test_a_resource_twice_is_refused():
-    body = {**GOOD_BODY, "items": [{"resource_id": 1}, {"resource_id": 1, "quantity": 2}]}
-    assert refused(body) == [("duplicate_resource", "items[1].resource_id")]
-
-
-@pytest.mark.parametrize("body", [None, [], "booking", 42, [GOOD_BODY]])
-def test_a_body_that_is_not_an_object_is_refused(body):
-    assert refused(body) == [("invalid_body", None)]
-
-
-def test_every_bad_field_is_listed():
-    body = {
-        "title": "y" * 201,
-        "starts_at": "2027-02-09T14:00:00",
-        "ends_at": "tomorrow",
-        "items": [{"resource_id": 1, "quantity": 0}],
-        "override": "yes",
-    }
-    assert set(refused(body)) == {
-        ("required", "association_id"),
-        ("too_long_text", "title"),
-        ("naive_datetime", "starts_at"),
-        ("invalid_datetime", "ends_at"),
-        ("invalid_quantity", "items[0].quantity"),
-        ("invalid_boolean", "override"),
-    }

@@ -1,27 +1,22 @@
 """End-to-end fixtures: the real app served by ``hub-booking serve``, driven by Debian's chromium.
 
-Everything is module-scoped (see ``browser``). The server runs as a subprocess on its own
-SQLite database (seeded with the demo data) in a temporary directory, so these tests never
-touch the database of the rest of the suite. The browser is Debian's ``/usr/bin/chromium``
-launched through Playwright's *sync* API; the tests are plain ``def`` functions, so
-pytest-asyncio's event loop never runs while Playwright does.
+Everything is module-scoped (see ``browser``). The server runs as a subprocess
+(``tests/servers.py``) on its own SQLite database (seeded with the demo data) in a temporary
+directory, so these tests never touch the database of the rest of the suite. The browser is
+Debian's ``/usr/bin/chromium`` launched through Playwright's *sync* API; the tests are plain
+``def`` functions, so pytest-asyncio's event loop never runs while Playwright does.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
+
+from tests.servers import Server, free_port, run_cli, server_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,28 +32,6 @@ DEMO_PASSWORD = "demo-password-2026"
 MANAGER = "manager@demo.hub-booking.ma"
 
 
-def _cli() -> list[str]:
-    """The ``hub-booking`` console script of this virtualenv (or the module, as a fallback)."""
-    script = Path(sys.executable).with_name("hub-booking")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "hub_booking.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of the served app: its own SQLite file and var dir, no scheduler."""
@@ -67,65 +40,20 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     if not Path(CHROMIUM).exists():  # `make test` installs it: its absence is a failure
         pytest.fail(f"{CHROMIUM} is not installed: run `make chromium` (Debian's package)")
     root = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "HUB_BOOKING_DATABASE_URL": f"sqlite:///{root / 'e2e.sqlite3'}",
-            "HUB_BOOKING_VAR_DIR": str(root / "var"),
-            "HUB_BOOKING_SCHEDULER": "off",
-            "HUB_BOOKING_ENV": "development",
-            "HUB_BOOKING_LANGUAGE": "fr",
-            "HUB_BOOKING_BASE_URL": f"http://127.0.0.1:{port}",
-        }
-    )
-    for name in ("HUB_BOOKING_SECRET_KEY", "HUB_BOOKING_SMTP_URL", "HUB_BOOKING_TIMEZONE"):
-        env.pop(name, None)
-    return env
+    port = free_port()
+    overrides = {"HUB_BOOKING_LANGUAGE": "fr", "HUB_BOOKING_BASE_URL": f"http://127.0.0.1:{port}"}
+    return server_env(f"sqlite:///{root / 'e2e.sqlite3'}", root / "var", overrides)
 
 
 @pytest.fixture(scope="module")
 def live_server(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Seed the demo data, serve the app on a free port, yield its base URL."""
-    seed = subprocess.run(
-        [*_cli(), "seed-demo"], env=e2e_env, capture_output=True, text=True, timeout=60, check=False
-    )
-    if seed.returncode != 0:
-        pytest.fail(
-            f"hub-booking seed-demo failed ({seed.returncode}):\n{seed.stdout}\n{seed.stderr}"
-        )
+    """Seed the demo data, serve the app on the port of its base URL, yield that URL."""
+    run_cli(["seed-demo"], e2e_env)
     base_url = e2e_env["HUB_BOOKING_BASE_URL"]
-    port = urlsplit(base_url).port
     log_path = tmp_path_factory.mktemp("e2e-log") / "server.log"
-    log = log_path.open("w+")
-    process = subprocess.Popen(
-        [*_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=e2e_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _healthy(f"{base_url}/healthz"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                output = log_path.read_text()
-                state = (
-                    f"exited with {process.returncode}"
-                    if process.poll() is not None
-                    else "timed out"
-                )
-                pytest.fail(f"hub-booking serve {state} before /healthz answered 200:\n{output}")
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
+    port = int(base_url.rsplit(":", 1)[1])
+    with Server(e2e_env, log_path, port=port, timeout=STARTUP_TIMEOUT) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from hub_booking.app import create_app
+from hub_booking.services import accounts
 from tests.conftest import NOW, serve_in_loop
 from tests.factories import PASSWORD, make_user
 
@@ -145,3 +146,99 @@ async def test_login_comes_back_to_the_filtered_page(client, database):
     await make_user(NOW, "ada@example.org", password=PASSWORD)
     login = await log_in(client, "ada@example.org", next="/hubs/fes?kind=equipment&min_capacity=2")
     assert login.headers["location"] == "/hubs/fes?kind=equipment&min_capacity=2"
+
+
+async def test_csrf_token_is_renewed_at_sign_in(client, database):
+    await make_user(NOW, "ada@example.org", password=PASSWORD)
+    page = await client.get("/login")
+    before = client.cookies.get("hb_csrf")
+    response = await log_in(client, "ada@example.org")
+    after = response.cookies.get("hb_csrf")
+    assert after
+    assert after != before
+    assert client.cookies.get("hb_csrf") == after
+    # A token read before signing in (by a script on the login page, say) is now useless.
+    stale = await client.post("/logout", data={"_csrf_token": csrf_of(page.text)})
+    assert stale.status_code == 403
+    assert (await client.get("/api/v1/me")).status_code == 200
+
+
+async def _second_session(settings, database, email: str):
+    other = serve_in_loop(create_app(settings, clock=lambda: NOW, engine=database))
+    browser = await other.__aenter__()
+    await log_in(browser, email)
+    return other, browser
+
+
+async def _change_password(client, current: str, new: str, **extra: str):
+    page = await client.get("/account/password")
+    form = {
+        "current_password": current,
+        "new_password": new,
+        "_csrf_token": csrf_of(page.text),
+        **extra,
+    }
+    return await client.post("/account/password", data=form, follow_redirects=False)
+
+
+async def test_password_change_ends_the_other_sessions_and_keeps_this_one(
+    client, settings, database
+):
+    await make_user(NOW, "ada@example.org", password=PASSWORD)
+    other, laptop = await _second_session(settings, database, "ada@example.org")
+    try:
+        await log_in(client, "ada@example.org")
+        token = await accounts.create_token("ada@example.org", "sync", NOW, settings.secret_key)
+        response = await _change_password(client, PASSWORD, "a brand new passphrase")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/account/password?changed=true"
+        assert (await client.get("/api/v1/me")).status_code == 200
+        assert (await laptop.get("/api/v1/me")).status_code == 401
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await client.get("/api/v1/me", headers=bearer)).status_code == 200  # kept
+        done = await client.get(response.headers["location"])
+        assert 'id="password-changed"' in done.text
+    finally:
+        await other.__aexit__(None, None, None)
+    assert (await log_in(client, "ada@example.org")).status_code == 401
+    assert (await log_in(client, "ada@example.org", "a brand new passphrase")).status_code == 303
+
+
+async def test_password_change_can_revoke_every_api_token(client, settings, database):
+    await make_user(NOW, "ada@example.org", password=PASSWORD)
+    token = await accounts.create_token("ada@example.org", "sync", NOW, settings.secret_key)
+    await log_in(client, "ada@example.org")
+    page = await client.get("/account/password")
+    assert 'name="revoke_tokens"' in page.text
+    response = await _change_password(
+        client, PASSWORD, "a brand new passphrase", revoke_tokens="yes"
+    )
+    assert response.status_code == 303
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/me", headers=bearer)).status_code == 401
+
+
+async def test_wrong_current_password_changes_nothing(client, database):
+    await make_user(NOW, "ada@example.org", password=PASSWORD)
+    await log_in(client, "ada@example.org")
+    response = await _change_password(client, "not my password", "a brand new passphrase")
+    assert response.status_code == 422
+    assert 'href="#current_password"' in response.text
+    assert 'id="current_password-error"' in response.text
+    short = await _change_password(client, PASSWORD, "short")
+    assert short.status_code == 422
+    assert 'id="new_password-error"' in short.text
+    assert (await client.get("/api/v1/me")).status_code == 200
+    assert (await log_in(client, "ada@example.org")).status_code == 303
+
+
+async def test_password_page_needs_a_signed_in_user(client, database):
+    response = await client.get("/account/password", follow_redirects=False)
+    assert response.headers["location"] == "/login?next=/account/password"
+
+
+async def test_password_reset_from_the_command_line_ends_every_session(client, database):
+    await make_user(NOW, "ada@example.org", password=PASSWORD)
+    await log_in(client, "ada@example.org")
+    await accounts.save_user("ada@example.org", "reset by the admin", NOW)
+    assert (await client.get("/api/v1/me")).status_code == 401

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NOW
-from tests.factories import ROLES, Cast, make_blackout, make_booking
+from hub_booking.services import accounts, feeds, tokens
+from tests.conftest import NOW, SECRET
+from tests.factories import ROLES, Cast, make_blackout, make_booking, make_user
 
 ALL = dict.fromkeys(ROLES, 200)
 SIGNED_IN = {**ALL, "anonymous": 401}
@@ -43,6 +44,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/schema/openapi.json"): ALL,
     ("GET", "/api/v1/hubs"): SIGNED_IN,
     ("POST", "/api/v1/hubs"): ADMIN_ONLY_CREATE,
+    ("PATCH", "/api/v1/hubs/{hub_id:int}"): {
+        **dict.fromkeys(ROLES, 403),
+        "anonymous": 401,
+        "manager": 200,
+        "admin": 200,
+    },
     ("GET", "/api/v1/hubs/{hub_id:int}/resources"): SIGNED_IN,
     ("GET", "/api/v1/resources/{resource_id:int}"): SIGNED_IN,
     ("POST", "/api/v1/resources"): {
@@ -64,10 +71,36 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         **dict.fromkeys(ROLES, 404),
         "anonymous": 401,
         "member_a": 403,
-        "rep_a": 201,
+        "rep_a": 202,  # a request recorded: only an admin attaches an account (for now)
         "admin": 201,
     },
+    ("DELETE", "/api/v1/associations/{association_id:int}/members/{user_id:int}"): {
+        **dict.fromkeys(ROLES, 404),
+        "anonymous": 401,
+        "member_a": 403,
+        "rep_a": 204,
+        "admin": 204,
+    },
     ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", "/api/v1/tokens"): SIGNED_IN,
+    ("GET", "/api/v1/feeds"): SIGNED_IN,
+    ("POST", "/api/v1/feeds"): {**dict.fromkeys(ROLES, 201), "anonymous": 401},
+    ("POST", "/api/v1/feeds/{feed_id:int}/rotate"): {
+        **dict.fromkeys(ROLES, 404),
+        "anonymous": 401,
+        "member_a": 200,
+    },
+    ("DELETE", "/api/v1/feeds/{feed_id:int}"): {
+        **dict.fromkeys(ROLES, 404),
+        "anonymous": 401,
+        "member_a": 204,
+    },
+    ("POST", "/api/v1/tokens"): {**dict.fromkeys(ROLES, 201), "anonymous": 401},
+    ("DELETE", "/api/v1/tokens/{token_id:int}"): {
+        **dict.fromkeys(ROLES, 404),
+        "anonymous": 401,
+        "member_a": 204,
+    },
     ("POST", "/api/v1/bookings"): {
         **dict.fromkeys(ROLES, 403),
         "anonymous": 401,
@@ -75,6 +108,14 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "rep_a": 201,
         "manager": 201,  # on behalf of the association
         "admin": 201,
+    },
+    ("POST", "/api/v1/bookings/check"): {
+        **dict.fromkeys(ROLES, 403),
+        "anonymous": 401,
+        "member_a": 200,
+        "rep_a": 200,
+        "manager": 200,
+        "admin": 200,
     },
     ("GET", "/api/v1/bookings"): SIGNED_IN,
     ("GET", "/api/v1/bookings/{booking_id:int}"): SEES_BOOKING_OF_A,
@@ -110,12 +151,28 @@ async def request_for(
         if "closure_id" in route
         else 0
     )
+    token_id = (
+        (await tokens.issue_token(cast.users["member_a"], "spare", NOW, SECRET))[0].id
+        if "token_id" in route
+        else 0
+    )
+    feed_id = await _feed_of_member_a(cast) if "feed_id" in route else 0
+    member_id = (
+        await make_user(
+            NOW, f"leaving.{role}@example.org", member_of={cast.association_a: "member"}
+        )
+        if "user_id" in route
+        else 0
+    )
     path = (
         route.replace("{hub_id:int}", str(cast.hub))
         .replace("{resource_id:int}", str(cast.room))
         .replace("{association_id:int}", str(cast.association_a))
         .replace("{booking_id:int}", str(booking_id))
+        .replace("{token_id:int}", str(token_id))
+        .replace("{feed_id:int}", str(feed_id))
         .replace("{closure_id:int}", str(closure_id))
+        .replace("{user_id:int}", str(member_id))
     )
     if route == "/api/v1/availability":
         path += (
@@ -137,12 +194,22 @@ async def request_for(
         "/api/v1/associations": {"slug": f"new-{role}", "name_ar": "جمعية", "region": "fes-meknes"},
         "/api/v1/associations/{association_id:int}/members": {"email": "new.member@example.org"},
         "/api/v1/resources/{resource_id:int}": {"capacity": 25},
+        "/api/v1/hubs/{hub_id:int}": {"name_fr": f"Pôle de Fès ({role})"},
         "/api/v1/bookings": {
             "association_id": cast.association_a,
             "title": "Atelier",
             "starts_at": day.isoformat(),
             "ends_at": (day + timedelta(hours=2)).isoformat(),
             "attendees": 10,
+            "items": [{"resource_id": cast.room, "quantity": 1}],
+        },
+        "/api/v1/tokens": {"label": f"new-{role}"},
+        "/api/v1/feeds": {"scope": "me"},
+        "/api/v1/bookings/check": {
+            "association_id": cast.association_a,
+            "title": "Atelier",
+            "starts_at": day.isoformat(),
+            "ends_at": (day + timedelta(hours=2)).isoformat(),
             "items": [{"resource_id": cast.room, "quantity": 1}],
         },
         "/api/v1/bookings/{booking_id:int}": {"title": "Réunion du bureau"},
@@ -155,6 +222,15 @@ async def request_for(
         },
     }
     return path, bodies.get(route) if method not in ("GET", "DELETE") else None
+
+
+async def _feed_of_member_a(cast: Cast) -> int:
+    owner = await accounts.load_principal(cast.users["member_a"])
+    assert owner is not None
+    issued = await feeds.create_feed(
+        owner, feeds.FeedScope.ME, None, NOW, SECRET, "http://127.0.0.1:8000"
+    )
+    return issued.feed.id
 
 
 def api_routes(app) -> set[tuple[str, str]]:

@@ -378,3 +378,19 @@ async def test_unknown_association_is_422(client, cast):
     assert response.status_code == 422
     assert codes(response) == {"unknown_association"}
     assert (await post(client, cast, booking(cast, association_id=424242))).status_code == 403
+
+
+async def test_availability_lists_free_periods_around_bookings(client, cast):
+    await post(client, cast, booking(cast))  # 14:00–17:00 on Tuesday
+    response = await client.get(
+        f"/api/v1/availability?hub_id={cast.hub}&kind=space"
+        f"&from={TUESDAY}T00:00:00%2B00:00&to={TUESDAY}T23:59:00%2B00:00",
+        headers=cast.auth("member_b"),
+    )
+    assert response.status_code == 200, response.text
+    rooms = {r["resource_id"]: r for r in response.json()["resources"]}
+    assert rooms[cast.room]["free"] == [
+        {"starts_at": f"{TUESDAY}T08:00:00+00:00", "ends_at": f"{TUESDAY}T14:00:00+00:00"},
+        {"starts_at": f"{TUESDAY}T17:00:00+00:00", "ends_at": f"{TUESDAY}T22:00:00+00:00"},
+    ]
+    assert "Formation" not in response.text

@@ -152,7 +152,8 @@ async def test_resources_filter_by_kind_and_capacity(client, cast):
     big = (await client.get(base, params={"min_capacity": 31}, headers=auth)).json()
     assert big == {"items": [], "total": 0}
     bad = await client.get(base, params={"min_capacity": -1}, headers=auth)
-    assert bad.status_code == 400
+    assert bad.status_code == 422
+    assert [v["field"] for v in bad.json()["violations"]] == ["min_capacity"]
 
 
 async def test_lists_page_with_limit_and_offset(client, cast):
@@ -162,16 +163,18 @@ async def test_lists_page_with_limit_and_offset(client, cast):
     assert [h["slug"] for h in page["items"]] == ["rabat"]
 
 
-async def test_representative_adds_a_member_who_can_then_act_for_the_association(client, cast):
+async def test_admin_adds_a_member_whom_a_representative_can_then_promote(client, cast):
     body = {"email": "New.Person@Example.org", "role": "member"}
     url = f"/api/v1/associations/{cast.association_a}/members"
-    response = await client.post(url, json=body, headers=cast.auth("rep_a"))
+    response = await client.post(url, json=body, headers=cast.auth("admin"))
     assert response.status_code == 201
     assert response.json()["email"] == "new.person@example.org"
     again = await client.post(
         url, json={**body, "role": "representative"}, headers=cast.auth("rep_a")
     )
+    assert again.status_code == 201
     assert again.json()["user_id"] == response.json()["user_id"]  # same person, case-insensitively
+    assert again.json()["role"] == "representative"
 
 
 @pytest.mark.parametrize("body", [{"email": "not-an-email"}, {"email": "a@b.org", "role": "boss"}])
@@ -214,3 +217,54 @@ async def test_every_change_is_audited(client, cast):
         ("hub.created", cast.users["admin"]),
         ("resource.updated", cast.users["manager"]),
     }
+
+
+async def test_every_list_pages_in_the_database_with_its_total(client, cast):
+    auth = cast.auth("admin")
+    resources = await client.get(
+        f"/api/v1/hubs/{cast.hub}/resources", params={"limit": 1, "offset": 1}, headers=auth
+    )
+    assert resources.json()["total"] == 2
+    assert [r["id"] for r in resources.json()["items"]] == [cast.projectors]  # spaces first
+    associations = await client.get(
+        "/api/v1/associations", params={"limit": 1, "offset": 1}, headers=auth
+    )
+    assert associations.json()["total"] == 2
+    assert [a["slug"] for a in associations.json()["items"]] == ["assoc-b"]
+    beyond = await client.get("/api/v1/hubs", params={"offset": 10}, headers=auth)
+    assert beyond.json() == {"items": [], "total": 2}
+
+
+async def test_an_empty_resource_change_writes_nothing(client, cast):
+    from hub_booking.db.tables import AuditLog
+
+    for body in ({}, {"capacity": 30, "name_fr": "Salle Atlas"}):
+        response = await client.patch(
+            f"/api/v1/resources/{cast.room}", json=body, headers=cast.auth("manager")
+        )
+        assert response.status_code == 200
+        assert response.json()["capacity"] == 30
+    assert not await AuditLog.exists().where(AuditLog.action == "resource.updated")
+
+
+async def test_resource_updates_are_audited_with_before_and_after(client, cast):
+    from hub_booking.db.tables import AuditLog
+
+    await client.patch(
+        f"/api/v1/resources/{cast.room}", json={"capacity": 12}, headers=cast.auth("manager")
+    )
+    row = (
+        await AuditLog.select(AuditLog.details)
+        .where(AuditLog.action == "resource.updated")
+        .first()
+        .output(load_json=True)
+    )
+    assert row["details"] == {"before": {"capacity": 30}, "after": {"capacity": 12}}
+
+
+async def test_unknown_fields_are_refused_naming_them(client, cast):
+    response = await client.post(
+        "/api/v1/hubs", json={**HUB, "is_public": True}, headers=cast.auth("admin")
+    )
+    assert response.status_code == 422
+    assert [v["field"] for v in response.json()["violations"]] == ["is_public"]

@@ -2,14 +2,22 @@
 
 from litestar import Router
 
-from hub_booking.web.api import bookings, catalogue, closures
+from hub_booking.web.api import answers, bookings, catalogue, closures, feeds, tokens
 from hub_booking.web.auth import signed_in
 
 
 def router() -> Router:
     return Router(
         path="/api/v1",
-        route_handlers=[*catalogue.HANDLERS, *bookings.HANDLERS, *closures.HANDLERS],
+        route_handlers=answers.documented(
+            [
+                *catalogue.HANDLERS,
+                *bookings.HANDLERS,
+                *closures.HANDLERS,
+                *tokens.HANDLERS,
+                *feeds.HANDLERS,
+            ]
+        ),
         guards=[signed_in],
         tags=["api"],
     )

@@ -1,124 +1,197 @@
-"""JSON API for bookings and availability (CONTRACT.md)."""
+"""JSON API for bookings and availability (CONTRACT.md): parse, call one service, shape."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Request, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
-from hub_booking.domain.errors import N_, Invalid, Violation
-from hub_booking.domain.requests import parse_booking, parse_change, parse_instant
-from hub_booking.i18n import translate
-from hub_booking.services import availability, booking_views, bookings, lifecycle
+from hub_booking.db.bookings import Filters
+from hub_booking.domain.bookings import BookingRequest, Change, items_from
+from hub_booking.domain.model import BookingStatus, ResourceKind
+from hub_booking.services import availability, booking_changes, bookings, idempotency
 from hub_booking.web.api import shapes
+from hub_booking.web.api.fields import (
+    MAX_ID,
+    Count,
+    Id,
+    IdParam,
+    Instant,
+    Limit,
+    Offset,
+    OptionalIdQuery,
+    Reason,
+    Text,
+    Title,
+    line,
+)
 from hub_booking.web.auth import principal_of
-from hub_booking.web.errors import language_of
+from hub_booking.web.language import language_of
 
-Body = JSONBody[Any]
-Limit = Annotated[int, QueryParameter(ge=1, le=shapes.MAX_LIMIT)]
-Offset = Annotated[int, QueryParameter(ge=0)]
-STATUSES = ("pending", "approved", "rejected", "cancelled", "expired")
+
+class ItemBody(msgspec.Struct, forbid_unknown_fields=True):
+    resource_id: Id
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 1
+
+
+class RecurrenceBody(msgspec.Struct, forbid_unknown_fields=True):
+    rrule: Annotated[str, line(255, min_length=1)]
+    on_conflict: Literal["fail", "skip"] = "fail"
+
+
+Items = Annotated[list[ItemBody], msgspec.Meta(min_length=1, max_length=20)]
+
+
+class BookingBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A booking asked for: once, or with ``recurrence`` as a series."""
+
+    association_id: Id
+    title: Title
+    starts_at: Instant
+    ends_at: Instant
+    items: Items
+    attendees: Count = 1
+    purpose: Text = ""
+    recurrence: RecurrenceBody | None = None
+    override: bool = False
+
+
+class ChangeBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A move or an edit of one booking: only the fields given change."""
+
+    title: Title | None = None
+    purpose: Text | None = None
+    attendees: Count | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    items: Items | None = None
+
+
+class RejectBody(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class CancelBody(msgspec.Struct, forbid_unknown_fields=True):
+    scope: Literal["this", "following", "series"] = "this"
+
+
+def _request(body: BookingBody) -> BookingRequest:
+    recurrence = body.recurrence
+    return BookingRequest(
+        association_id=body.association_id,
+        title=body.title,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        attendees=body.attendees,
+        items=items_from([(i.resource_id, i.quantity) for i in body.items]),
+        purpose=body.purpose,
+        rrule=recurrence.rrule if recurrence else None,
+        on_conflict=recurrence.on_conflict if recurrence else "fail",
+        override=body.override,
+    )
+
+
+def _change(body: ChangeBody) -> Change:
+    items = body.items
+    return Change(
+        title=body.title,
+        purpose=body.purpose,
+        attendees=body.attendees,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        items=items_from([(i.resource_id, i.quantity) for i in items]) if items else None,
+    )
 
 
 @post("/bookings", summary="Book resources, once or as a series")
-async def create_booking(request: Request, data: Body) -> dict[str, Any]:
-    principal, now = principal_of(request), request.app.state.clock()
-    created = await bookings.create_booking(
-        principal, parse_booking(data), now, language=language_of(request)
-    )
-    first = shapes.booking(created.first)
-    if created.series_id is None:
-        return first
-    return {**first, "occurrences": _occurrences(request, created)}
-
-
-def _occurrences(request: Request, created: bookings.Created) -> list[dict[str, Any]]:
+async def create_booking(
+    request: Request,
+    data: JSONBody[BookingBody],
+    idempotency_key: Annotated[
+        str | None,
+        HeaderParameter(
+            name="Idempotency-Key",
+            required=False,
+            description="Send the same key again to get the first answer, never a 2nd booking",
+        ),
+    ] = None,
+) -> dict[str, Any]:
     lang = language_of(request)
-    made = [
-        {
-            "id": i,
-            "starts_at": shapes.instant(s.start),
-            "ends_at": shapes.instant(s.end),
-            "status": created.status,
-            "skipped": False,
-        }
-        for i, s in zip(created.booking_ids, created.slots, strict=True)
-    ]
-    skipped = [
-        {
-            "id": None,
-            "starts_at": shapes.instant(s.slot.start),
-            "ends_at": shapes.instant(s.slot.end),
-            "status": "skipped",
-            "skipped": True,
-            "code": s.code,
-            "reason": translate(lang, s.message, **s.params),
-        }
-        for s in created.skipped
-    ]
-    return sorted(made + skipped, key=lambda o: o["starts_at"] or "")
+    outcome = await idempotency.create_once(
+        principal_of(request),
+        idempotency_key,
+        _request(data),
+        request.app.state.clock(),
+        language=lang,
+        answer=lambda created: shapes.created(created, lang),
+    )
+    return outcome.answer
+
+
+@post("/bookings/check", status_code=200, summary="Check a booking without making it")
+async def check_booking(request: Request, data: JSONBody[BookingBody]) -> dict[str, Any]:
+    lang = language_of(request)
+    assessment = await bookings.assess(
+        principal_of(request), _request(data), request.app.state.clock(), language=lang
+    )
+    return shapes.assessment(assessment, lang)
 
 
 @get("/bookings", summary="Bookings the caller may see, filtered")
 async def list_bookings(
     request: Request,
-    hub_id: FromQuery[int | None] = None,
-    resource_id: FromQuery[int | None] = None,
-    association_id: FromQuery[int | None] = None,
-    status: FromQuery[str | None] = None,
-    from_: Annotated[str | None, QueryParameter(name="from")] = None,
-    to: FromQuery[str | None] = None,
+    hub_id: OptionalIdQuery = None,
+    resource_id: OptionalIdQuery = None,
+    association_id: OptionalIdQuery = None,
+    status: FromQuery[BookingStatus | None] = None,
+    from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
+    to: FromQuery[datetime | None] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    found: list[Violation] = []
-    start = parse_instant(from_, "from", found) if from_ is not None else None
-    end = parse_instant(to, "to", found) if to is not None else None
-    if status is not None and status not in STATUSES:
-        found.append(Violation("invalid_status", N_("Unknown status."), "status"))
-    if found:
-        raise Invalid(found)
-    rows, total = await booking_views.list_bookings(
-        principal_of(request),
-        hub_id=hub_id,
-        resource_id=resource_id,
-        association_id=association_id,
-        status=status,
-        start=start,
-        end=end,
-        limit=limit,
-        offset=offset,
-    )
-    return {"items": [shapes.booking(row) for row in rows], "total": total}
+    filters = Filters(hub_id, resource_id, association_id, status, from_, to)
+    found = await bookings.list_bookings(principal_of(request), filters, limit, offset)
+    return shapes.page_of(found, shapes.booking)
 
 
 @get("/bookings/{booking_id:int}", summary="One booking")
-async def get_booking(request: Request, booking_id: FromPath[int]) -> dict[str, Any]:
-    return shapes.booking(await booking_views.get_booking(principal_of(request), booking_id))
+async def get_booking(request: Request, booking_id: IdParam) -> dict[str, Any]:
+    return shapes.booking(await bookings.get_booking(principal_of(request), booking_id))
 
 
 @patch("/bookings/{booking_id:int}", summary="Edit or move one booking (or occurrence)")
-async def edit_booking(request: Request, booking_id: FromPath[int], data: Body) -> dict[str, Any]:
-    principal = principal_of(request)
-    await lifecycle.edit(principal, booking_id, parse_change(data), request.app.state.clock())
-    return shapes.booking(await booking_views.get_booking(principal, booking_id))
+async def edit_booking(
+    request: Request, booking_id: IdParam, data: JSONBody[ChangeBody]
+) -> dict[str, Any]:
+    edited = await booking_changes.edit(
+        principal_of(request),
+        booking_id,
+        _change(data),
+        request.app.state.clock(),
+        language=language_of(request),
+    )
+    return shapes.booking(edited)
 
 
 @post("/bookings/{booking_id:int}/approve", status_code=200, summary="Approve a pending booking")
-async def approve(request: Request, booking_id: FromPath[int]) -> dict[str, Any]:
-    principal = principal_of(request)
-    await lifecycle.approve(principal, booking_id, request.app.state.clock())
-    return shapes.booking(await booking_views.get_booking(principal, booking_id))
+async def approve(request: Request, booking_id: IdParam) -> dict[str, Any]:
+    approved = await booking_changes.approve(
+        principal_of(request), booking_id, request.app.state.clock()
+    )
+    return shapes.booking(approved)
 
 
 @post("/bookings/{booking_id:int}/reject", status_code=200, summary="Reject a pending booking")
-async def reject(request: Request, booking_id: FromPath[int], data: Body) -> dict[str, Any]:
-    principal = principal_of(request)
-    await lifecycle.reject(
-        principal, booking_id, lifecycle.require_reason(data), request.app.state.clock()
+async def reject(
+    request: Request, booking_id: IdParam, data: JSONBody[RejectBody]
+) -> dict[str, Any]:
+    rejected = await booking_changes.reject(
+        principal_of(request), booking_id, data.reason, request.app.state.clock()
     )
-    return shapes.booking(await booking_views.get_booking(principal, booking_id))
+    return shapes.booking(rejected)
 
 
 @post(
@@ -127,44 +200,36 @@ async def reject(request: Request, booking_id: FromPath[int], data: Body) -> dic
     summary="Cancel a booking or part of its series",
 )
 async def cancel(
-    request: Request, booking_id: FromPath[int], data: JSONBody[Any] = None
+    request: Request, booking_id: IdParam, data: JSONBody[CancelBody | None] = None
 ) -> dict[str, Any]:
-    principal = principal_of(request)
-    if data is not None and not isinstance(data, dict):
-        raise Invalid([Violation("invalid_body", N_("The body must be a JSON object."), None)])
-    scope = (data or {}).get("scope", "this")
-    await lifecycle.cancel(principal, booking_id, scope, request.app.state.clock())
-    return shapes.booking(await booking_views.get_booking(principal, booking_id))
+    scope = data.scope if data else "this"
+    cancelled, _ = await booking_changes.cancel(
+        principal_of(request), booking_id, scope, request.app.state.clock()
+    )
+    return shapes.booking(cancelled)
 
 
 @get("/availability", summary="Free resources and periods of a hub")
 async def find_availability(
     request: Request,
-    hub_id: FromQuery[int],
-    from_: Annotated[str, QueryParameter(name="from")],
-    to: FromQuery[str],
-    kind: FromQuery[str | None] = None,
-    min_capacity: Annotated[int | None, QueryParameter(ge=1)] = None,
+    hub_id: Annotated[int, QueryParameter(ge=1, le=MAX_ID)],
+    from_: Annotated[datetime, QueryParameter(name="from")],
+    to: FromQuery[datetime],
+    kind: FromQuery[Literal["space", "equipment"] | None] = None,
+    min_capacity: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
     duration_minutes: Annotated[int | None, QueryParameter(ge=1, le=24 * 60)] = None,
 ) -> dict[str, Any]:
     principal_of(request)
-    found: list[Violation] = []
-    start, end = parse_instant(from_, "from", found), parse_instant(to, "to", found)
-    if found or start is None or end is None:
-        raise Invalid(found)
-    return await availability.find_free(
-        hub_id,
-        start,
-        end,
-        kind=kind,
-        min_capacity=min_capacity,
-        duration_minutes=duration_minutes,
-        language=language_of(request),
+    wanted = availability.Wanted(
+        ResourceKind(kind) if kind else None, min_capacity, duration_minutes
     )
+    found = await availability.find_free(hub_id, from_, to, wanted, language=language_of(request))
+    return shapes.availability(found)
 
 
 HANDLERS = [
     create_booking,
+    check_booking,
     list_bookings,
     get_booking,
     edit_booking,

@@ -1,20 +1,34 @@
-"""Sign-in, sign-out and the language switch."""
+"""Sign-in, sign-out, the password, personal API tokens and the language switch."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
-from litestar.params import FromQuery
+from litestar.params import FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from hub_booking.domain.errors import TooManyAttempts, Unauthenticated
+from hub_booking.domain.errors import DomainError, Invalid, TooManyAttempts, Unauthenticated
 from hub_booking.i18n import translate
-from hub_booking.services import accounts
+from hub_booking.services import accounts, tokens
 from hub_booking.settings import LANGUAGES
 from hub_booking.web import forms
-from hub_booking.web.auth import LANGUAGE_COOKIE, SESSION_COOKIE, session_cookie
-from hub_booking.web.errors import language_of
+from hub_booking.web.auth import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    client_ip,
+    fresh_csrf_cookie,
+    principal_of,
+    session_cookie,
+    signed_in,
+)
 from hub_booking.web.htmx import render
+from hub_booking.web.language import language_of
+from hub_booking.zones import get_zone
+
+# Ids end where PostgreSQL's integer column does: a larger one is simply not found.
+TokenId = Annotated[int, Parameter(ge=1, le=2**31 - 1)]
 
 
 @get("/", include_in_schema=False)
@@ -31,12 +45,11 @@ async def login_form(request: Request, next: FromQuery[str | None] = None) -> Te
 async def login(request: Request, data: forms.FormData) -> Template | Redirect:
     settings, email = request.app.state.settings, forms.text(data, "email", 254)
     target = forms.safe_next(forms.text(data, "next"))
-    ip = request.client.host if request.client else ""
     try:
         token = await accounts.log_in(
             email,
-            forms.text(data, "password", 1024),
-            ip,
+            forms.text(data, "password", accounts.MAX_PASSWORD),
+            client_ip(request.scope, settings.trusted_proxies),
             request.app.state.clock(),
             settings.secret_key,
         )
@@ -52,6 +65,40 @@ async def login(request: Request, data: forms.FormData) -> Template | Redirect:
         )
     redirect = Redirect(target, status_code=303)
     redirect.cookies.append(session_cookie(token, secure=settings.secure_cookies))
+    redirect.cookies.append(fresh_csrf_cookie(settings))  # a token seen before sign-in dies
+    return redirect
+
+
+@get("/account/password", guards=[signed_in], include_in_schema=False)
+async def password_form(request: Request, changed: FromQuery[bool] = False) -> Template:
+    return render(request, "pages/password_edit.html", errors=[], changed=changed)
+
+
+@post("/account/password", guards=[signed_in], include_in_schema=False)
+async def change_password(request: Request, data: forms.FormData) -> Template | Redirect:
+    """Check the current password, set the new one, end the user's other sessions."""
+    settings = request.app.state.settings
+    change = accounts.PasswordChange(
+        current=forms.text(data, "current_password", accounts.MAX_PASSWORD),
+        new=forms.text(data, "new_password", accounts.MAX_PASSWORD + 1),
+        revoke_tokens=forms.text(data, "revoke_tokens") == "yes",
+    )
+    try:
+        await accounts.change_password(
+            principal_of(request).user_id,
+            change,
+            request.cookies.get(SESSION_COOKIE, ""),
+            client_ip(request.scope, settings.trusted_proxies),
+            request.app.state.clock(),
+            settings.secret_key,
+        )
+    except (Invalid, TooManyAttempts) as exc:
+        errors = _errors(language_of(request), exc)
+        return render(
+            request, "pages/password_edit.html", errors=errors, status_code=exc.status_code
+        )
+    redirect = Redirect("/account/password?changed=true", status_code=303)
+    redirect.cookies.append(fresh_csrf_cookie(settings))
     return redirect
 
 
@@ -87,4 +134,69 @@ async def switch_language(request: Request, data: forms.FormData) -> Redirect:
     return redirect
 
 
-HANDLERS = [home, login_form, login, logout, switch_language]
+@get("/account/tokens", guards=[signed_in], include_in_schema=False)
+async def token_list(request: Request) -> Template:
+    return _tokens_page(request, await tokens.list_tokens(principal_of(request).user_id))
+
+
+@post("/account/tokens", guards=[signed_in], include_in_schema=False)
+async def token_create(request: Request, data: forms.FormData) -> Template:
+    """Issue a token and show its secret, this once (no redirect: it is never shown again)."""
+    user_id, now = principal_of(request).user_id, request.app.state.clock()
+    label = forms.text(data, "label", tokens.MAX_LABEL + 1)
+    try:
+        _, secret = await tokens.issue_token(
+            user_id, label, now, request.app.state.settings.secret_key
+        )
+    except Invalid as exc:
+        mine = await tokens.list_tokens(user_id)
+        errors = _errors(language_of(request), exc)
+        return _tokens_page(request, mine, errors=errors, label=label, status_code=422)
+    return _tokens_page(request, await tokens.list_tokens(user_id), secret=secret, status_code=201)
+
+
+@post("/account/tokens/{token_id:int}/revoke", guards=[signed_in], include_in_schema=False)
+async def token_revoke(request: Request, token_id: TokenId) -> Redirect:
+    await tokens.revoke_token(principal_of(request).user_id, token_id, request.app.state.clock())
+    return Redirect("/account/tokens?revoked=true", status_code=303)
+
+
+def _tokens_page(
+    request: Request, mine: list[tokens.TokenInfo], *, status_code: int = 200, **context: Any
+) -> Template:
+    context = {"errors": [], "label": "", "secret": None, **context}
+    return render(
+        request,
+        "pages/token_list.html",
+        tokens=mine,
+        revoked=request.query_params.get("revoked") == "true",
+        zone=get_zone(request.app.state.settings.timezone),
+        status_code=status_code,
+        **context,
+    )
+
+
+def _errors(language: str, exc: DomainError) -> list[dict[str, str | None]]:
+    """The fields at fault and their messages, for the error summary and beside each field."""
+    if isinstance(exc, Invalid):
+        found = [(v.field, v.message, v.params) for v in exc.violations]
+    else:
+        found = [(exc.field, exc.message, exc.params)]
+    return [
+        {"field": field, "message": translate(language, message, **params)}
+        for field, message, params in found
+    ]
+
+
+HANDLERS = [
+    home,
+    login_form,
+    login,
+    password_form,
+    change_password,
+    token_list,
+    token_create,
+    token_revoke,
+    logout,
+    switch_language,
+]

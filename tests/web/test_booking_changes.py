@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hub_booking.db.tables import AuditLog, Booking, BookingItem, Hub, Resource
-from hub_booking.services import lifecycle
+from hub_booking.services import booking_changes
 from tests.conftest import NOW
 from tests.factories import make_booking
 from tests.web.test_bookings_api import TUESDAY, booking, post
@@ -178,8 +178,8 @@ async def test_edit_attendees_is_checked_against_capacity(client, cast):
 async def test_pending_bookings_expire_once_their_start_has_passed(database, cast):
     past = await make_booking(NOW, cast, start=NOW - timedelta(hours=1))
     future = await make_booking(NOW, cast, start=NOW + timedelta(days=3))
-    assert await lifecycle.expire_pending(NOW) == [past]
-    assert await lifecycle.expire_pending(NOW) == []  # a second run changes nothing
+    assert await booking_changes.expire_pending(NOW) == [past]
+    assert await booking_changes.expire_pending(NOW) == []  # a second run changes nothing
     assert await statuses([past, future]) == ["expired", "pending"]
 
 

@@ -1,0 +1,178 @@
+"""Associations and their members: reads and writes, rows in, domain types out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from piccolo.custom_types import Combinable
+
+from hub_booking.db.engine import is_sqlite
+from hub_booking.db.tables import AppUser, Association, Hub, Membership
+from hub_booking.domain import model
+from hub_booking.domain.model import AssociationStatus, MemberRole, Page, Principal
+
+_FIELDS = (
+    Association.id,
+    Association.slug,
+    Association.name_fr,
+    Association.name_ar,
+    Association.status,
+    Association.registration_number,
+    Association.region.slug.as_alias("region"),
+)
+_MEMBER_FIELDS = (
+    Membership.association,
+    Membership.user,
+    Membership.user.email.as_alias("email"),
+    Membership.role,
+)
+
+
+@dataclass(frozen=True)
+class NewAssociation:
+    slug: str
+    name_fr: str
+    name_ar: str
+    region_id: int
+    status: AssociationStatus
+    registration_number: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+
+
+def visible_to(principal: Principal) -> Combinable:
+    """The associations a caller may see: all for an admin, those in the regions of their
+    hubs for a manager, and their own."""
+    if principal.is_platform_admin:
+        return Association.id > 0
+    where: Combinable = Association.id.is_in(list(principal.memberships) or [-1])
+    if principal.managed_hubs:
+        regions = Hub.select(Hub.region).where(Hub.id.is_in(list(principal.managed_hubs)))
+        where |= Association.region.is_in(regions)
+    return where
+
+
+async def association(principal: Principal, association_id: int) -> model.Association | None:
+    """One association, if the caller may see it."""
+    where = (Association.id == association_id) & visible_to(principal)
+    row = await Association.select(*_FIELDS).where(where).first()
+    return _association(row) if row else None
+
+
+async def page(principal: Principal, limit: int, offset: int) -> Page[model.Association]:
+    """A page of the associations the caller may see, in slug order, with the total."""
+    where = visible_to(principal)
+    query = Association.select(*_FIELDS).where(where).order_by(Association.slug)
+    rows = await query.limit(limit).offset(offset)
+    return Page([_association(row) for row in rows], await Association.count().where(where))
+
+
+async def insert_association(new: NewAssociation, now: datetime) -> int | None:
+    """The new association's id, or None when the slug is taken (the database decides)."""
+    row = Association(
+        slug=new.slug,
+        name_fr=new.name_fr,
+        name_ar=new.name_ar,
+        region=new.region_id,
+        status=new.status,
+        registration_number=new.registration_number,
+        contact_email=new.contact_email,
+        contact_phone=new.contact_phone,
+        created_at=now,
+    )
+    query = Association.insert(row).on_conflict(Association.slug, "DO NOTHING")
+    rows = await query.returning(Association.id)
+    return rows[0]["id"] if rows else None
+
+
+async def status(association_id: int) -> str | None:
+    """The association's status, or None when it does not exist."""
+    row = await Association.select(Association.status).where(Association.id == association_id)
+    return row[0]["status"] if row else None
+
+
+async def lock(association_id: int) -> bool:
+    """Hold the association until the transaction ends (its membership changes wait);
+    False when it does not exist. SQLite's IMMEDIATE transaction already excludes writers."""
+    query = Association.select(Association.id).where(Association.id == association_id)
+    rows = await (query if is_sqlite() else query.lock_rows())
+    return bool(rows)
+
+
+# Members
+
+
+async def member(association_id: int, user_id: int) -> model.Member | None:
+    return await _one_member(Membership.user == user_id, association_id)
+
+
+async def member_by_email(association_id: int, email: str) -> model.Member | None:
+    return await _one_member(Membership.user.email == email, association_id)
+
+
+async def representatives(association_id: int) -> int:
+    """How many representatives the association has."""
+    return await Membership.count().where(
+        (Membership.association == association_id) & (Membership.role == MemberRole.REPRESENTATIVE)
+    )
+
+
+async def person(email: str, now: datetime, *, create: bool) -> int | None:
+    """The account of that (normalised) email; with ``create``, one without a password is
+    made when there is none (it cannot sign in until an administrator sets a password)."""
+    if create:
+        row = AppUser(email=email, name=email.split("@")[0], created_at=now)
+        await AppUser.insert(row).on_conflict(AppUser.email, "DO NOTHING")
+    found = await AppUser.select(AppUser.id).where(AppUser.email == email).first()
+    return found["id"] if found else None
+
+
+async def add_member(association_id: int, user_id: int, role: MemberRole) -> bool:
+    """Attach the user with ``role``; False (and nothing changed) when already a member."""
+    row = Membership(user=user_id, association=association_id, role=role)
+    query = Membership.insert(row).on_conflict(
+        (Membership.user, Membership.association), "DO NOTHING"
+    )
+    return bool(await query.returning(Membership.id))
+
+
+async def set_role(association_id: int, user_id: int, role: MemberRole) -> None:
+    await Membership.update({Membership.role: role}).where(_membership(association_id, user_id))
+
+
+async def remove_member(association_id: int, user_id: int) -> None:
+    await Membership.delete().where(_membership(association_id, user_id))
+
+
+def _membership(association_id: int, user_id: int) -> Combinable:
+    return (Membership.association == association_id) & (Membership.user == user_id)
+
+
+async def _one_member(where: Combinable, association_id: int) -> model.Member | None:
+    query = Membership.select(*_MEMBER_FIELDS).where(
+        where & (Membership.association == association_id)
+    )
+    row = await query.first()
+    if row is None:
+        return None
+    return model.Member(row["association"], row["user"], row["email"], MemberRole(row["role"]))
+
+
+def _association(row: dict[str, Any]) -> model.Association:
+    return model.Association(
+        id=row["id"],
+        slug=row["slug"],
+        name_fr=row["name_fr"],
+        name_ar=row["name_ar"],
+        status=AssociationStatus(row["status"]),
+        registration_number=row["registration_number"],
+        region=row["region"],
+    )
+
+
+async def id_by_slug(slug: str) -> int | None:
+    """The id of the association of that slug, None when there is none."""
+    row = await Association.select(Association.id).where(Association.slug == slug).first()
+    return row["id"] if row else None

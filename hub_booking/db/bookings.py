@@ -1,0 +1,462 @@
+"""Reads and writes of bookings, their items (holds) and series; domain types out.
+
+Visibility is a query condition (``visible_to``): a booking the caller may not see is never
+loaded, so "not yours" and "does not exist" answer alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.custom_types import Combinable
+
+from hub_booking.db.engine import is_sqlite
+from hub_booking.db.tables import Booking, BookingItem, Series
+from hub_booking.domain.bookings import BookingView, Decision, Item
+from hub_booking.domain.model import (
+    HOLDING,
+    BookingStatus,
+    Hold,
+    Page,
+    Principal,
+    ResourceInfo,
+)
+from hub_booking.domain.verdict import wanted_holds
+from hub_booking.domain.wallclock import Slot
+
+_HOLDING = [str(s) for s in HOLDING]
+FIELDS = (
+    Booking.id,
+    Booking.uid,
+    Booking.association,
+    Booking.hub,
+    Booking.series,
+    Booking.title,
+    Booking.purpose,
+    Booking.attendees,
+    Booking.starts_at,
+    Booking.ends_at,
+    Booking.local_start,
+    Booking.local_end,
+    Booking.timezone,
+    Booking.status,
+    Booking.revision,
+    Booking.override,
+    Booking.decided_by,
+    Booking.decided_at,
+    Booking.decision_reason,
+    Booking.created_at,
+    Booking.updated_at,
+)
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    association_id: int
+    requested_by: int
+    hub_id: int
+    title: str
+    purpose: str
+    attendees: int
+    timezone: str
+    status: BookingStatus
+    override: bool
+    items: dict[int, int]
+
+
+@dataclass(frozen=True)
+class Filters:
+    hub_id: int | None = None
+    resource_id: int | None = None
+    association_id: int | None = None
+    status: BookingStatus | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def visible_to(principal: Principal) -> Combinable:
+    """The bookings a caller may see: their associations' and their hubs' (all for an admin)."""
+    if principal.is_platform_admin:
+        return Booking.id > 0
+    return Booking.association.is_in(list(principal.memberships) or [-1]) | Booking.hub.is_in(
+        list(principal.managed_hubs) or [-1]
+    )
+
+
+def _for_update(query: Any) -> Any:
+    """``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transaction already excludes
+    every other writer."""
+    return query if is_sqlite() else query.lock_rows()
+
+
+async def view(principal: Principal, booking_id: int, *, lock: bool = False) -> BookingView | None:
+    """One booking the caller may see (locked until the transaction ends with ``lock``)."""
+    query = Booking.select(*FIELDS).where((Booking.id == booking_id) & visible_to(principal))
+    rows = await (_for_update(query) if lock else query)
+    found = await _views(rows)
+    return found[0] if found else None
+
+
+async def page(
+    principal: Principal, filters: Filters, limit: int, offset: int
+) -> Page[BookingView]:
+    """A page of the bookings the caller may see (by start), and how many match."""
+    where = visible_to(principal) & _filtered(filters)
+    total = await Booking.count().where(where)
+    rows = await (
+        Booking.select(*FIELDS)
+        .where(where)
+        .order_by(Booking.starts_at)
+        .order_by(Booking.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return Page(await _views(rows), total)
+
+
+def _filtered(f: Filters) -> Combinable:
+    where: Combinable = Booking.id > 0
+    if f.hub_id is not None:
+        where &= Booking.hub == f.hub_id
+    if f.association_id is not None:
+        where &= Booking.association == f.association_id
+    if f.status is not None:
+        where &= Booking.status == f.status
+    if f.start is not None:
+        where &= Booking.ends_at > f.start.astimezone(UTC)
+    if f.end is not None:
+        where &= Booking.starts_at < f.end.astimezone(UTC)
+    if f.resource_id is not None:
+        where &= Booking.id.is_in(
+            BookingItem.select(BookingItem.booking).where(BookingItem.resource == f.resource_id)
+        )
+    return where
+
+
+async def _views(rows: list[dict[str, Any]]) -> list[BookingView]:
+    ids = [row["id"] for row in rows]
+    items: dict[int, list[Item]] = {i: [] for i in ids}
+    for item in await BookingItem.select(
+        BookingItem.booking, BookingItem.resource, BookingItem.quantity
+    ).where(BookingItem.booking.is_in(ids or [-1])):
+        items[item["booking"]].append(Item(item["resource"], item["quantity"]))
+    return [as_view(row, items[row["id"]]) for row in rows]
+
+
+def as_view(row: dict[str, Any], items: list[Item]) -> BookingView:
+    """A booking row (``FIELDS``) and its items as the domain's ``BookingView``."""
+    decided = row["decided_at"]
+    return BookingView(
+        id=row["id"],
+        uid=row["uid"],
+        association_id=row["association"],
+        hub_id=row["hub"],
+        series_id=row["series"],
+        title=row["title"],
+        purpose=row["purpose"],
+        attendees=row["attendees"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        local_start=row["local_start"],
+        local_end=row["local_end"],
+        timezone=row["timezone"],
+        status=BookingStatus(row["status"]),
+        revision=row["revision"],
+        override=row["override"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        decision=Decision(row["decided_by"], decided, row["decision_reason"]) if decided else None,
+        items=tuple(sorted(items, key=lambda i: i.resource_id)),
+    )
+
+
+async def by_ids(booking_ids: list[int]) -> dict[int, BookingView]:
+    """Bookings by id for the system's own work (letters, jobs): bound by nobody's
+    visibility, so never for answering a caller."""
+    rows = await Booking.select(*FIELDS).where(Booking.id.is_in(booking_ids or [-1]))
+    return {view.id: view for view in await _views(rows)}
+
+
+def _held(association_id: int, hub_id: int, exclude: int | None) -> Combinable:
+    where = (
+        (Booking.association == association_id)
+        & (Booking.hub == hub_id)
+        & Booking.status.is_in(_HOLDING)
+    )
+    return where & (Booking.id != exclude) if exclude is not None else where
+
+
+async def held_by_association(
+    association_id: int, hub_id: int, start: datetime, end: datetime, exclude: int | None = None
+) -> list[tuple[datetime, int]]:
+    """(local start, minutes) of the association's holding bookings at the hub in a window,
+    leaving out the booking ``exclude`` (the one being moved)."""
+    rows = await Booking.select(Booking.local_start, Booking.starts_at, Booking.ends_at).where(
+        _held(association_id, hub_id, exclude)
+        & (Booking.starts_at < end.astimezone(UTC))
+        & (Booking.ends_at > start.astimezone(UTC))
+    )
+    return [
+        (r["local_start"], int((r["ends_at"] - r["starts_at"]).total_seconds() // 60)) for r in rows
+    ]
+
+
+async def future_bookings(
+    association_id: int, hub_id: int, now: datetime, exclude: int | None = None
+) -> int:
+    return await Booking.count().where(
+        _held(association_id, hub_id, exclude) & (Booking.starts_at > now.astimezone(UTC))
+    )
+
+
+async def insert_series(
+    new: NewBooking, rrule: str, first: Slot, on_conflict: str, now: datetime
+) -> int:
+    minutes = int((first.local_end - first.local_start).total_seconds() // 60)
+    row = Series(
+        hub=new.hub_id,
+        association=new.association_id,
+        rrule=rrule,
+        timezone=new.timezone,
+        first_local_start=first.local_start,
+        duration_minutes=minutes,
+        on_conflict=on_conflict,
+        created_at=now,
+    )
+    return (await Series.insert(row).returning(Series.id))[0]["id"]
+
+
+async def insert_bookings(
+    new: NewBooking,
+    slots: list[Slot],
+    resources: dict[int, ResourceInfo],
+    now: datetime,
+    series_id: int | None = None,
+) -> list[BookingView]:
+    """One booking per slot with its items (holds with buffers); returns them in order."""
+    rows = [
+        Booking(
+            uid=f"{uuid.uuid4()}@hub-booking",
+            association=new.association_id,
+            requested_by=new.requested_by,
+            hub=new.hub_id,
+            series=series_id,
+            title=new.title,
+            purpose=new.purpose,
+            attendees=new.attendees,
+            local_start=slot.local_start,
+            local_end=slot.local_end,
+            timezone=new.timezone,
+            starts_at=slot.start.astimezone(UTC),
+            ends_at=slot.end.astimezone(UTC),
+            status=new.status,
+            override=new.override,
+            created_at=now,
+            updated_at=now,
+        )
+        for slot in slots
+    ]
+    written = await Booking.insert(*rows).returning(*FIELDS)
+    items = [
+        _item(row["id"], hold, resources, new.status in HOLDING)
+        for row, slot in zip(written, slots, strict=True)
+        for hold in wanted_holds(slot, new.items, resources, row["id"])
+    ]
+    await BookingItem.insert(*items)
+    ordered = sorted(new.items.items())
+    return [as_view(row, [Item(r, q) for r, q in ordered]) for row in written]
+
+
+def _item(
+    booking_id: int, hold: Hold, resources: dict[int, ResourceInfo], holding: bool
+) -> BookingItem:
+    return BookingItem(
+        booking=booking_id,
+        resource=hold.resource_id,
+        quantity=hold.quantity,
+        hold_start=hold.start.astimezone(UTC),
+        hold_end=hold.end.astimezone(UTC),
+        holding=holding,
+        exclusive=resources[hold.resource_id].is_space,
+    )
+
+
+async def update_booking(
+    booking: BookingView,
+    changes: dict[str, Any],
+    holds: list[Hold] | None,
+    resources: dict[int, ResourceInfo],
+    now: datetime,
+) -> None:
+    """Write an edit (field -> value), and when given, the booking's new holds."""
+    values: dict[Any, Any] = {getattr(Booking, name): value for name, value in changes.items()}
+    values.update({Booking.updated_at: now, Booking.revision: Booking.revision + 1})
+    await Booking.update(values).where(Booking.id == booking.id)
+    if holds is not None:
+        status = changes.get("status", booking.status)
+        await BookingItem.delete().where(BookingItem.booking == booking.id)
+        await BookingItem.insert(
+            *[_item(booking.id, h, resources, status in HOLDING) for h in holds]
+        )
+
+
+async def set_status(
+    booking_ids: list[int], status: BookingStatus, now: datetime, **decision: Any
+) -> None:
+    """Change status (and holding) of bookings, bumping their revision."""
+    values: dict[Any, Any] = {
+        Booking.status: status,
+        Booking.updated_at: now,
+        Booking.revision: Booking.revision + 1,
+    }
+    for key, value in decision.items():
+        values[getattr(Booking, key)] = value
+    await Booking.update(values).where(Booking.id.is_in(booking_ids))
+    await BookingItem.update({BookingItem.holding: status in HOLDING}).where(
+        BookingItem.booking.is_in(booking_ids)
+    )
+
+
+async def series_members(
+    series_id: int, *, from_start: datetime | None = None, after: datetime | None = None
+) -> list[tuple[int, datetime]]:
+    """(id, start) of the holding occurrences of a series, locked, from a start or after."""
+    where = (Booking.series == series_id) & Booking.status.is_in(_HOLDING)
+    if from_start is not None:
+        where &= Booking.starts_at >= from_start.astimezone(UTC)
+    if after is not None:
+        where &= Booking.starts_at > after.astimezone(UTC)
+    rows = await _for_update(Booking.select(Booking.id, Booking.starts_at).where(where))
+    return [(r["id"], r["starts_at"]) for r in rows]
+
+
+async def due_to_expire(now: datetime) -> list[int]:
+    """Pending requests whose start has passed."""
+    rows = await Booking.select(Booking.id).where(
+        (Booking.status == BookingStatus.PENDING) & (Booking.starts_at <= now.astimezone(UTC))
+    )
+    return [r["id"] for r in rows]
+
+
+async def future_holding(now: datetime) -> list[BookingView]:
+    """Every holding booking that starts after ``now`` (what a change of zone data moves)."""
+    rows = await Booking.select(*FIELDS).where(
+        Booking.status.is_in(_HOLDING) & (Booking.starts_at > now.astimezone(UTC))
+    )
+    return await _views(rows)
+
+
+async def retime(
+    booking_id: int, start: datetime, end: datetime, holds: list[Hold], now: datetime
+) -> None:
+    """Give a booking new instants (its wall clock unchanged) and its holds, a new revision."""
+    await Booking.update(
+        {
+            Booking.starts_at: start,
+            Booking.ends_at: end,
+            Booking.revision: Booking.revision + 1,
+            Booking.updated_at: now,
+        }
+    ).where(Booking.id == booking_id)
+    for hold in holds:
+        await BookingItem.update(
+            {BookingItem.hold_start: hold.start, BookingItem.hold_end: hold.end}
+        ).where((BookingItem.booking == booking_id) & (BookingItem.resource == hold.resource_id))
+
+
+# The hub calendar and "my bookings" (pages) -------------------------------------------------
+# (imports kept with the code they serve: this part of the module is appended)
+from hub_booking.domain.calendar import Entry as CalendarEntry  # noqa: E402
+from hub_booking.domain.model import display_name  # noqa: E402
+
+# SQLite hands every value of a declared column to Piccolo's converter (a Decimal per
+# integer, a parse per timestamp): the calendar's hundreds of rows are read as expressions,
+# which come back as the plain ints and text they are.
+_CALENDAR_COLUMNS = (
+    ("i.resource", "resource", True),
+    ("i.quantity", "quantity", True),
+    ("b.id", "id", True),
+    ("b.association", "association", True),
+    ("a.name_fr", "name_fr", False),
+    ("a.name_ar", "name_ar", False),
+    ("b.series", "series", True),
+    ("b.title", "title", False),
+    ("b.status", "status", False),
+    ("b.local_start", "local_start", False),
+    ("b.local_end", "local_end", False),
+)
+_CALENDAR_FROM = (
+    " FROM booking_item i JOIN booking b ON b.id = i.booking "
+    "JOIN association a ON a.id = b.association "
+    "WHERE i.holding AND i.resource IN ({ids}) AND i.hold_start < {{}} AND i.hold_end > {{}} "
+    "AND b.starts_at < {{}} AND b.ends_at > {{}}"
+)
+
+
+def _calendar_sql() -> str:
+    if is_sqlite():
+        columns = (f"{c} + 0 AS {a}" if n else f"{c} || '' AS {a}" for c, a, n in _CALENDAR_COLUMNS)
+    else:
+        columns = (f"{c} AS {a}" for c, a, _ in _CALENDAR_COLUMNS)
+    return "SELECT " + ", ".join(columns) + _CALENDAR_FROM
+
+
+async def calendar_entries(
+    resource_ids: list[int], start: datetime, end: datetime, language: str
+) -> list[CalendarEntry]:
+    """Every holding booking of these resources that overlaps ``[start, end)``, once per
+    resource it holds, with its association's name: one query, whatever the number.
+
+    Nothing is masked here: the calendar decides what its reader may see."""
+    if not resource_ids:
+        return []
+    ids = ", ".join(str(int(i)) for i in resource_ids)
+    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
+    sql = _calendar_sql().format(ids=ids)
+    rows = await BookingItem.raw(sql, utc_end, utc_start, utc_end, utc_start)
+    return [
+        CalendarEntry(
+            booking_id=int(r["id"]),
+            resource_id=int(r["resource"]),
+            quantity=int(r["quantity"]),
+            association_id=int(r["association"]),
+            association_name=display_name(r["name_fr"], r["name_ar"], language),
+            title=r["title"],
+            status=_STATUSES[r["status"]],
+            local_start=_naive(r["local_start"]),
+            local_end=_naive(r["local_end"]),
+            series_id=r["series"],
+        )
+        for r in rows
+    ]
+
+
+_STATUSES = {str(status): status for status in BookingStatus}
+
+
+def _naive(value: datetime | str) -> datetime:
+    """A wall-clock time as stored (SQLite may answer a joined column as its text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+async def association_page(
+    principal: Principal,
+    association_ids: list[int],
+    now: datetime,
+    *,
+    upcoming: bool,
+    limit: int,
+    offset: int,
+) -> Page[BookingView]:
+    """A page of these associations' bookings that the caller may see: those not yet ended
+    (by start), or those ended (latest first), and how many there are."""
+    ended = Booking.ends_at <= now.astimezone(UTC)
+    when = Booking.ends_at > now.astimezone(UTC) if upcoming else ended
+    where = visible_to(principal) & Booking.association.is_in(association_ids or [-1]) & when
+    total = await Booking.count().where(where)
+    query = Booking.select(*FIELDS).where(where)
+    query = query.order_by(Booking.starts_at, Booking.id, ascending=upcoming)
+    return Page(await _views(await query.limit(limit).offset(offset)), total)

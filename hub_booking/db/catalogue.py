@@ -1,0 +1,288 @@
+"""Regions, hubs and resources: their reads and writes, rows in, domain types out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from piccolo.custom_types import Combinable
+
+from hub_booking.db.tables import Hub, Region, Resource
+from hub_booking.domain import model
+from hub_booking.domain.catalogue import MAX_UNITS
+from hub_booking.domain.model import Page, ResourceInfo, ResourceKind, display_name
+from hub_booking.domain.rules import effective_rules
+
+_HUB_FIELDS = (
+    Hub.id,
+    Hub.slug,
+    Hub.name_fr,
+    Hub.name_ar,
+    Hub.region.slug.as_alias("region"),
+    Hub.timezone,
+    Hub.address,
+    Hub.opening_hours,
+    Hub.rules,
+)
+_RESOURCE_FIELDS = (
+    Resource.id,
+    Resource.hub,
+    Resource.kind,
+    Resource.name_fr,
+    Resource.name_ar,
+    Resource.description,
+    Resource.capacity,
+    Resource.quantity,
+    Resource.requires_approval,
+    Resource.active,
+    Resource.rules,
+)
+
+
+@dataclass(frozen=True)
+class NewHub:
+    slug: str
+    name_fr: str
+    name_ar: str
+    region_id: int
+    timezone: str
+    address: str
+    opening_hours: dict[str, Any]
+    rules: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NewResource:
+    hub_id: int
+    kind: ResourceKind
+    name_fr: str
+    name_ar: str
+    description: str
+    capacity: int | None
+    quantity: int
+    requires_approval: bool
+    rules: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ResourceFilters:
+    kind: ResourceKind | None = None
+    min_capacity: int | None = None
+    include_inactive: bool = False
+
+
+# Regions
+
+
+async def region_id(slug: str) -> int:
+    """The region of that slug, created (named after its slug) when new; safe under races."""
+    label = slug.replace("-", " ").title()
+    await Region.insert(Region(slug=slug, name_fr=label, name_ar="")).on_conflict(
+        target=Region.slug, action="DO NOTHING"
+    )
+    row = await Region.select(Region.id).where(Region.slug == slug).first()
+    assert row is not None  # inserted just now, or by whoever won the race
+    return row["id"]
+
+
+# Hubs
+
+
+async def hub(hub_id: int) -> model.Hub | None:
+    """One hub by id (hubs are visible to everyone signed in)."""
+    return await _one_hub(Hub.id == hub_id)
+
+
+async def hub_by_slug(slug: str) -> model.Hub | None:
+    return await _one_hub(Hub.slug == slug)
+
+
+async def hubs(limit: int, offset: int) -> Page[model.Hub]:
+    """A page of hubs in slug order, with the total count."""
+    query = Hub.select(*_HUB_FIELDS).order_by(Hub.slug).limit(limit).offset(offset)
+    rows = await query.output(load_json=True)
+    return Page([_hub(row) for row in rows], await Hub.count())
+
+
+async def insert_hub(new: NewHub, now: datetime) -> int | None:
+    """The new hub's id, or None when the slug is taken (the database decides, not a check)."""
+    row = Hub(
+        slug=new.slug,
+        name_fr=new.name_fr,
+        name_ar=new.name_ar,
+        region=new.region_id,
+        timezone=new.timezone,
+        address=new.address,
+        opening_hours=new.opening_hours,
+        rules=new.rules,
+        created_at=now,
+    )
+    rows = await Hub.insert(row).on_conflict(Hub.slug, "DO NOTHING").returning(Hub.id)
+    return rows[0]["id"] if rows else None
+
+
+async def update_hub(hub_id: int, changes: dict[str, Any]) -> None:
+    """Set the columns named in ``changes`` (names, timezone, address, opening_hours, rules)."""
+    await Hub.update({getattr(Hub, key): value for key, value in changes.items()}).where(
+        Hub.id == hub_id
+    )
+
+
+async def ensure_hub(new: NewHub, now: datetime) -> int:
+    """The hub of that slug, created as ``new`` when missing (the demo data)."""
+    await insert_hub(new, now)
+    found = await hub_by_slug(new.slug)
+    assert found is not None
+    return found.id
+
+
+# Resources
+
+
+async def resource(resource_id: int) -> model.Resource | None:
+    row = await (
+        Resource.select(*_RESOURCE_FIELDS)
+        .where(Resource.id == resource_id)
+        .first()
+        .output(load_json=True)
+    )
+    return _resource(row) if row else None
+
+
+async def resource_in_hub(resource_id: int, hub_id: int) -> bool:
+    return await Resource.exists().where((Resource.id == resource_id) & (Resource.hub == hub_id))
+
+
+async def resources_of_hub(
+    hub_id: int, filters: ResourceFilters, limit: int, offset: int
+) -> Page[model.Resource]:
+    """A page of a hub's resources, spaces first then by French name, with the total."""
+    where: Combinable = Resource.hub == hub_id
+    if filters.kind is not None:
+        where &= Resource.kind == filters.kind
+    if filters.min_capacity is not None:  # bounded: a huge number must not reach the driver
+        where &= Resource.capacity >= min(filters.min_capacity, MAX_UNITS + 1)
+    if not filters.include_inactive:
+        where &= Resource.active.eq(True)
+    query = (
+        Resource.select(*_RESOURCE_FIELDS)
+        .where(where)
+        .order_by(Resource.kind, ascending=False)  # spaces, then equipment
+        .order_by(Resource.name_fr, Resource.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = await query.output(load_json=True)
+    return Page([_resource(row) for row in rows], await Resource.count().where(where))
+
+
+async def insert_resource(new: NewResource, now: datetime) -> int:
+    row = Resource(
+        hub=new.hub_id,
+        kind=new.kind,
+        name_fr=new.name_fr,
+        name_ar=new.name_ar,
+        description=new.description,
+        capacity=new.capacity,
+        quantity=new.quantity,
+        requires_approval=new.requires_approval,
+        rules=new.rules,
+        created_at=now,
+    )
+    rows = await Resource.insert(row).returning(Resource.id)
+    return rows[0]["id"]
+
+
+async def update_resource(resource_id: int, changes: dict[str, Any]) -> None:
+    await Resource.update({getattr(Resource, key): value for key, value in changes.items()}).where(
+        Resource.id == resource_id
+    )
+
+
+async def ensure_resource(new: NewResource, now: datetime) -> None:
+    """Add the resource unless the hub has one of that French name (the demo data)."""
+    if not await Resource.exists().where(
+        (Resource.hub == new.hub_id) & (Resource.name_fr == new.name_fr)
+    ):
+        await insert_resource(new, now)
+
+
+async def resource_infos(ids: list[int], language: str = "fr") -> dict[int, ResourceInfo]:
+    """Resources by id as the booking rules see them (effective rules: defaults < hub < own)."""
+    return (await resource_infos_and_hubs(ids, language))[0]
+
+
+async def resource_infos_and_hubs(
+    ids: list[int], language: str = "fr"
+) -> tuple[dict[int, ResourceInfo], dict[int, model.Hub]]:
+    """Resources by id as the booking rules see them, and their hubs by id."""
+    query = Resource.select(*_RESOURCE_FIELDS).where(Resource.id.is_in(ids or [-1]))
+    rows = await query.output(load_json=True)
+    hub_ids = sorted({row["hub"] for row in rows}) or [-1]
+    hub_query = Hub.select(*_HUB_FIELDS).where(Hub.id.is_in(hub_ids))
+    found_hubs = {row["id"]: _hub(row) for row in await hub_query.output(load_json=True)}
+    infos = {
+        row["id"]: _info(_resource(row), found_hubs[row["hub"]].rules, language) for row in rows
+    }
+    return infos, found_hubs
+
+
+async def hub_resource_infos(hub_id: int, language: str = "fr") -> dict[int, ResourceInfo]:
+    """The hub's active resources as the booking rules see them."""
+    rows = await Resource.select(Resource.id).where(
+        (Resource.hub == hub_id) & Resource.active.eq(True)
+    )
+    return await resource_infos([row["id"] for row in rows], language)
+
+
+# Helpers
+
+
+async def _one_hub(where: Combinable) -> model.Hub | None:
+    row = await Hub.select(*_HUB_FIELDS).where(where).first().output(load_json=True)
+    return _hub(row) if row else None
+
+
+def _hub(row: dict[str, Any]) -> model.Hub:
+    return model.Hub(
+        id=row["id"],
+        slug=row["slug"],
+        name_fr=row["name_fr"],
+        name_ar=row["name_ar"],
+        region=row["region"],
+        timezone=row["timezone"],
+        address=row["address"],
+        opening_hours=row["opening_hours"] or {},
+        rules=row["rules"] or {},
+    )
+
+
+def _resource(row: dict[str, Any]) -> model.Resource:
+    return model.Resource(
+        id=row["id"],
+        hub_id=row["hub"],
+        kind=ResourceKind(row["kind"]),
+        name_fr=row["name_fr"],
+        name_ar=row["name_ar"],
+        description=row["description"],
+        capacity=row["capacity"],
+        quantity=row["quantity"],
+        requires_approval=row["requires_approval"],
+        active=row["active"],
+        rules=row["rules"] or {},
+    )
+
+
+def _info(resource: model.Resource, hub_rules: dict[str, Any], language: str) -> ResourceInfo:
+    return ResourceInfo(
+        id=resource.id,
+        hub_id=resource.hub_id,
+        kind=resource.kind,
+        quantity=resource.quantity,
+        capacity=resource.capacity,
+        requires_approval=resource.requires_approval,
+        active=resource.active,
+        rules=effective_rules(hub_rules, resource.rules),
+        name=display_name(resource.name_fr, resource.name_ar, language),
+    )

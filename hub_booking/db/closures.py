@@ -1,0 +1,108 @@
+"""Closures (blackouts) of hubs and resources: reads and writes, rows in, domain types out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hub_booking.db.tables import Blackout
+from hub_booking.domain.model import Closure, ClosureView, Page
+
+_FIELDS = (
+    Blackout.id,
+    Blackout.hub,
+    Blackout.resource,
+    Blackout.starts_at,
+    Blackout.ends_at,
+    Blackout.local_start,
+    Blackout.local_end,
+    Blackout.timezone,
+    Blackout.reason,
+)
+
+
+@dataclass(frozen=True)
+class NewClosure:
+    hub_id: int
+    resource_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime
+    local_end: datetime
+    timezone: str
+    reason: str
+    created_by: int
+
+
+async def insert(new: NewClosure, now: datetime) -> int:
+    row = Blackout(
+        hub=new.hub_id,
+        resource=new.resource_id,
+        starts_at=new.starts_at,
+        ends_at=new.ends_at,
+        local_start=new.local_start,
+        local_end=new.local_end,
+        timezone=new.timezone,
+        reason=new.reason,
+        created_by=new.created_by,
+        created_at=now,
+    )
+    rows = await Blackout.insert(row).returning(Blackout.id)
+    return rows[0]["id"]
+
+
+async def closure(closure_id: int) -> ClosureView | None:
+    row = await Blackout.select(*_FIELDS).where(Blackout.id == closure_id).first()
+    return _view(row) if row else None
+
+
+async def of_hub(hub_id: int, limit: int, offset: int) -> Page[ClosureView]:
+    """A page of the hub's closures in time order, with the total."""
+    where = Blackout.hub == hub_id
+    query = Blackout.select(*_FIELDS).where(where).order_by(Blackout.starts_at, Blackout.id)
+    rows = await query.limit(limit).offset(offset)
+    return Page([_view(row) for row in rows], await Blackout.count().where(where))
+
+
+async def overlapping(hub_id: int, start: datetime, end: datetime) -> list[Closure]:
+    """The hub's closures (of the hub or of one resource) that overlap ``[start, end)``."""
+    rows = await Blackout.select(
+        Blackout.starts_at, Blackout.ends_at, Blackout.reason, Blackout.resource
+    ).where(
+        (Blackout.hub == hub_id)
+        & (Blackout.starts_at < end.astimezone(UTC))
+        & (Blackout.ends_at > start.astimezone(UTC))
+    )
+    return [Closure(r["starts_at"], r["ends_at"], r["reason"], r["resource"]) for r in rows]
+
+
+async def delete(closure_id: int) -> None:
+    await Blackout.delete().where(Blackout.id == closure_id)
+
+
+def _view(row: dict[str, Any]) -> ClosureView:
+    return ClosureView(
+        id=row["id"],
+        hub_id=row["hub"],
+        resource_id=row["resource"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        local_start=row["local_start"],
+        local_end=row["local_end"],
+        timezone=row["timezone"],
+        reason=row["reason"],
+    )
+
+
+async def future(now: datetime) -> list[ClosureView]:
+    """Closures that have not ended yet (what a change of zone data may move)."""
+    rows = await Blackout.select(*_FIELDS).where(Blackout.ends_at > now.astimezone(UTC))
+    return [_view(row) for row in rows]
+
+
+async def retime(closure_id: int, start: datetime, end: datetime) -> None:
+    """New instants for a closure whose wall-clock times are kept."""
+    await Blackout.update({Blackout.starts_at: start, Blackout.ends_at: end}).where(
+        Blackout.id == closure_id
+    )
