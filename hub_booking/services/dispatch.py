@@ -1,0 +1,170 @@
+"""The dispatcher: claim due notifications, send each, record each delivery at once.
+
+Exactly once, as far as SMTP allows: a row is claimed atomically for a lease (see
+``db.outbox``), so two workers never hold it together; it is marked sent right after the
+server accepted it, naming the claim, so a worker that lost its lease changes nothing; a
+claim older than the lease is due again, so rows held by a worker that died are sent by
+another. The only window for a duplicate is a crash after the message's last byte went
+to the server and before that mark (one SMTP reply and one database write; at most one
+message, as a worker sends one at a time): no protocol commits to SMTP and to the
+database at once. The Message-ID is derived from the idempotency key, so a duplicate is
+the same message to mail clients. A claim is not used past half its lease.
+
+A failed send counts an attempt, keeps the error and is retried with exponential backoff;
+after ``MAX_ATTEMPTS`` (or at once for a permanent refusal) the row is ``failed``. A
+connection failure (refused, dropped, timed out) fails the rest of the batch the same way
+without trying each row against a dead server. Nothing here raises for one bad row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosmtplib
+
+from hub_booking.db import outbox
+from hub_booking.db.outbox import Claimed
+from hub_booking.mail import Mailer, Send, Undeliverable, compose
+from hub_booking.services import messages
+
+log = logging.getLogger("hub_booking.dispatch")
+
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=2)
+LEASE = timedelta(minutes=10)
+BATCH = 100
+BUDGET = timedelta(seconds=25)  # one run stops claiming after this (the job runs every 30 s)
+# The server is unreachable, hung or gone: every row of the batch would fail alike.
+CONNECTION_ERRORS = (
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPTimeoutError,
+    TimeoutError,
+    OSError,
+)
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    postponed: int = 0
+    withdrawn: int = 0
+    lost: int = 0  # sent, but the claim had been taken over (should stay 0)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` failures: 1, 2, 4 … minutes, at most 2 h."""
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        mailer: Mailer,
+        base_url: str,
+        clock: Callable[[], datetime],
+        *,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+        budget: timedelta = BUDGET,
+    ) -> None:
+        self.mailer, self.base_url, self.clock = mailer, base_url, clock
+        self.lease, self.batch, self.budget = lease, batch, budget
+        self.stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the message in hand, give the rest of the batch back, and return."""
+        self.stopping.set()
+
+    async def run(self) -> Report:
+        """Send what is due, batch after batch, until nothing is due or the budget is spent."""
+        report = Report()
+        started = self.clock()
+        while not self.stopping.is_set():
+            claims = await outbox.claim(self.clock(), self.batch, self.lease)
+            if not claims:
+                break
+            await self._batch(claims, report)
+            if len(claims) < self.batch or self.clock() - started > self.budget:
+                break
+        return report
+
+    async def _batch(self, claims: list[Claimed], report: Report) -> None:
+        """One SMTP connection, one message at a time: at most one message is ever between
+        the server's acceptance and its mark."""
+        memo = messages.Memo()
+        await memo.prefetch(claims)
+        async with self.mailer.session() as send:
+            for index, claimed in enumerate(claims):
+                if self.stopping.is_set() or self.clock() - claimed.claimed_at > self.lease / 2:
+                    await outbox.release(claims[index:])
+                    return
+                try:
+                    await self._one(claimed, send, report, memo)
+                except CONNECTION_ERRORS as exc:
+                    log.warning("mail server unavailable: %s", _describe(exc))
+                    for rest in claims[index:]:
+                        await self._retry(rest, exc, report)
+                    return
+
+    async def _one(self, claimed: Claimed, send: Send, report: Report, memo: messages.Memo) -> None:
+        now = self.clock()
+        try:
+            outcome = await messages.draft(claimed, now, self.base_url, self.mailer.sender, memo)
+            if isinstance(outcome, messages.Withdrawn):
+                await outbox.drop(claimed)
+                report.withdrawn += 1
+                return
+            if isinstance(outcome, messages.NotYet):
+                await outbox.release([claimed], outcome.due)
+                report.postponed += 1
+                return
+            message = compose(
+                outcome.letter,
+                sender=self.mailer.sender,
+                to=(outcome.recipient.name, outcome.recipient.email),
+                message_key=claimed.key,
+                unsubscribe=messages.unsubscribe_url(self.base_url),
+                now=now,
+                invitation=outcome.invitation,
+                headers={"X-Hub-Booking-Notification": str(claimed.id)},
+            )
+            await send(message)
+        except Undeliverable as exc:
+            await self._give_up(claimed, exc, report)
+            return
+        except CONNECTION_ERRORS:
+            raise
+        except Exception as exc:  # a refusal worth retrying, or a fault in one row's data
+            await self._retry(claimed, exc, report)
+            return
+        if await outbox.mark_sent(claimed, self.clock()):
+            report.sent += 1
+        else:
+            report.lost += 1
+            log.error("notification %s was sent after its claim was taken over", claimed.id)
+
+    async def _retry(self, claimed: Claimed, exc: BaseException, report: Report) -> None:
+        attempts = claimed.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self._give_up(claimed, exc, report)
+            return
+        now = self.clock()
+        await outbox.mark_failed(claimed, _describe(exc), now, now + backoff(attempts))
+        report.retrying += 1
+
+    async def _give_up(self, claimed: Claimed, exc: BaseException, report: Report) -> None:
+        log.warning("notification %s failed for good: %s", claimed.id, _describe(exc))
+        await outbox.mark_failed(claimed, _describe(exc), self.clock(), None)
+        report.failed += 1
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
