@@ -1,46 +1,112 @@
-"""Hub pages: the list of hubs, and one hub's spaces and equipment with live filters."""
+"""Hub pages: the list of hubs, and one hub's calendar (day or week, with filters)."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from hub_booking.services import resources
-from hub_booking.web.api.shapes import named
-from hub_booking.web.auth import signed_in
-from hub_booking.web.forms import optional_int
-from hub_booking.web.htmx import render
+from hub_booking.domain.calendar import View
+from hub_booking.domain.errors import N_
+from hub_booking.domain.model import ResourceKind
+from hub_booking.services import calendar, resources
+from hub_booking.web import calendar_html, flash
+from hub_booking.web.auth import principal_of, signed_in
+from hub_booking.web.forms import optional_int, read_date
+from hub_booking.web.htmx import load_layout, render
+from hub_booking.web.language import language_of
+from hub_booking.web.names import named
+
+MAX_SHOWN = 500  # hubs on one page
+IGNORED = N_("Some filters in the address could not be read and were ignored.")
+UNREADABLE_DATE = N_("That date could not be read: today is shown instead.")
 
 
-@get("/hubs", guards=[signed_in], include_in_schema=False)
+@get("/hubs", guards=[signed_in], before_request=load_layout, include_in_schema=False)
 async def hub_list(request: Request) -> Template:
-    hubs = [named(request, hub) for hub in await resources.list_hubs()]
-    return render(request, "pages/hub_list.html", hubs=hubs)
+    language = language_of(request)
+    found = await resources.list_hubs(MAX_SHOWN, 0)
+    return render(request, "pages/hub_list.html", hubs=[named(h, language) for h in found.items])
 
 
-@get("/hubs/{slug:str}", guards=[signed_in], include_in_schema=False)
-async def hub_detail(
+@get("/hubs/{slug:str}", guards=[signed_in], before_request=load_layout, include_in_schema=False)
+async def hub_calendar(
     request: Request,
     slug: FromPath[str],
+    view: FromQuery[str | None] = None,
+    date: FromQuery[str | None] = None,
     kind: FromQuery[str | None] = None,
     min_capacity: FromQuery[str | None] = None,
+    resource: FromQuery[str | None] = None,
 ) -> Template:
-    hub = named(request, await resources.get_hub(slug=slug))
-    capacity = optional_int(min_capacity)
-    chosen_kind = kind if kind in ("space", "equipment") else ""
-    rows = await resources.list_resources(
-        hub["id"], kind=chosen_kind or None, min_capacity=capacity
+    """The hub's calendar; what cannot be read in the address is ignored, with a message."""
+    language = language_of(request)
+    query, notes = _query(view, date, kind, min_capacity, resource)
+    found = await calendar.hub_calendar(
+        principal_of(request), slug, query, request.app.state.clock(), language
     )
+    messages = [flash.message(language, note, kind="info") for note in (*notes, *found.notes)]
     return render(
         request,
-        "pages/hub_detail.html",
-        fragment="partials/resource_list.html",
-        target="resource-list",
-        hub=hub,
-        resources=[named(request, row) for row in rows],
-        filters={"kind": chosen_kind, "min_capacity": capacity or ""},
+        "pages/hub_calendar.html",
+        fragment="partials/calendar.html",
+        target="calendar",
+        cal=found,
+        rows=calendar_html.grid_rows(found, language),
+        links=CalendarLinks(found),
+        hub=named(found.hub, language),
+        notices=messages,
     )
 
 
-HANDLERS = [hub_list, hub_detail]
+def _query(
+    view: str | None,
+    day: str | None,
+    kind: str | None,
+    min_capacity: str | None,
+    resource: str | None,
+) -> tuple[calendar.CalendarQuery, list[str]]:
+    """The calendar query of the address, and messages about what was left out of it."""
+    readable = (
+        view in (None, "", *View)
+        and kind in (None, "", *ResourceKind)
+        and (not min_capacity or optional_int(min_capacity) is not None)
+        and (not resource or optional_int(resource) is not None)
+    )
+    chosen: date | None = read_date(day) if day else None
+    notes = [UNREADABLE_DATE] if day and chosen is None else []
+    query = calendar.CalendarQuery(
+        view=View(view) if view in tuple(View) else View.WEEK,
+        day=chosen,
+        kind=ResourceKind(kind) if kind in tuple(ResourceKind) else None,
+        min_capacity=optional_int(min_capacity),
+        resource_id=optional_int(resource),
+    )
+    return query, notes if readable else [*notes, IGNORED]
+
+
+class CalendarLinks:
+    """Addresses of this calendar with one part of its state changed: the address holds the
+    whole state (view, date, filters), so every link and back button shows the same page."""
+
+    def __init__(self, found: calendar.HubCalendar) -> None:
+        query = found.query
+        self.path = f"/hubs/{found.hub.slug}"
+        self.state: dict[str, Any] = {
+            "view": query.view.value,
+            "date": found.day.isoformat(),
+            "kind": query.kind.value if query.kind else "",
+            "min_capacity": query.min_capacity or "",
+            "resource": query.resource_id or "",
+        }
+
+    def to(self, **changes: Any) -> str:
+        wanted = {**self.state, **changes}
+        return f"{self.path}?{urlencode({k: v for k, v in wanted.items() if v not in (None, '')})}"
+
+
+HANDLERS = [hub_list, hub_calendar]
