@@ -94,7 +94,7 @@ def create_app(
         route_handlers=[
             healthz,
             api.router(),
-            *pages.HANDLERS,
+            pages.router(),
             *feeds.HANDLERS,
             create_static_files_router(path="/static", directories=[ROOT / "static"]),
         ],

@@ -176,3 +176,13 @@ async def id_by_slug(slug: str) -> int | None:
     """The id of the association of that slug, None when there is none."""
     row = await Association.select(Association.id).where(Association.slug == slug).first()
     return row["id"] if row else None
+
+
+async def names(association_ids: list[int]) -> list[tuple[str, str]]:
+    """(name_fr, name_ar) of these associations, in one query."""
+    if not association_ids:
+        return []
+    rows = await Association.select(Association.name_fr, Association.name_ar).where(
+        Association.id.is_in(association_ids)
+    )
+    return [(row["name_fr"], row["name_ar"]) for row in rows]

@@ -460,3 +460,11 @@ async def association_page(
     query = Booking.select(*FIELDS).where(where)
     query = query.order_by(Booking.starts_at, Booking.id, ascending=upcoming)
     return Page(await _views(await query.limit(limit).offset(offset)), total)
+
+
+async def pending_count(principal: Principal) -> int:
+    """How many pending requests wait in the hubs the caller manages (all hubs for an admin)."""
+    where: Combinable = Booking.status == BookingStatus.PENDING
+    if not principal.is_platform_admin:
+        where &= Booking.hub.is_in(list(principal.managed_hubs) or [-1])
+    return await Booking.count().where(where)

@@ -11,7 +11,7 @@ from piccolo.custom_types import Combinable
 from hub_booking.db.tables import Hub, Region, Resource
 from hub_booking.domain import model
 from hub_booking.domain.catalogue import MAX_UNITS
-from hub_booking.domain.model import Page, ResourceInfo, ResourceKind, display_name
+from hub_booking.domain.model import Page, Principal, ResourceInfo, ResourceKind, display_name
 from hub_booking.domain.rules import effective_rules
 
 _HUB_FIELDS = (
@@ -96,6 +96,24 @@ async def hub(hub_id: int) -> model.Hub | None:
 
 async def hub_by_slug(slug: str) -> model.Hub | None:
     return await _one_hub(Hub.slug == slug)
+
+
+def managed_by(principal: Principal) -> Combinable:
+    """The hubs a caller manages: all of them for a platform admin."""
+    if principal.is_platform_admin:
+        return Hub.id > 0
+    return Hub.id.is_in(list(principal.managed_hubs) or [-1])
+
+
+async def managed_hub(principal: Principal, slug: str) -> model.Hub | None:
+    """One hub by slug if the caller manages it (otherwise as if it did not exist)."""
+    return await _one_hub((Hub.slug == slug) & managed_by(principal))
+
+
+async def managed_hubs(principal: Principal) -> list[model.Hub]:
+    """The hubs the caller manages, in slug order."""
+    query = Hub.select(*_HUB_FIELDS).where(managed_by(principal)).order_by(Hub.slug)
+    return [_hub(row) for row in await query.output(load_json=True)]
 
 
 async def hubs(limit: int, offset: int) -> Page[model.Hub]:

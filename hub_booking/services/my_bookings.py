@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hub_booking.db import associations
 from hub_booking.db import bookings as db
 from hub_booking.db import feeds as feed_rows
 from hub_booking.domain.bookings import BookingView
@@ -18,7 +17,6 @@ from hub_booking.domain.model import HOLDING, Principal, display_name
 from hub_booking.services.bookings import get_booking
 
 PAGE_SIZE = 20
-MAX_ASSOCIATIONS = 20  # named in the header
 
 
 @dataclass(frozen=True)
@@ -80,16 +78,6 @@ async def detail(principal: Principal, booking_id: int, language: str) -> Detail
     booking = await get_booking(principal, booking_id)
     occurrences = await feed_rows.series(principal, booking.series_id) if booking.series_id else []
     return Detail(booking, await _names([booking, *occurrences], language), occurrences)
-
-
-async def association_names(principal: Principal, language: str) -> list[str]:
-    """The names of the reader's associations (for the header), by name."""
-    found = []
-    for association_id in sorted(principal.memberships)[:MAX_ASSOCIATIONS]:
-        association = await associations.association(principal, association_id)
-        if association is not None:
-            found.append(display_name(association.name_fr, association.name_ar, language))
-    return sorted(found)
 
 
 def _grouped(found: list[BookingView]) -> list[Group]:

@@ -8,7 +8,7 @@ from litestar import Request
 from litestar.response import Template
 
 from hub_booking.i18n import LANGUAGE_NAMES, direction, formats
-from hub_booking.services import my_bookings
+from hub_booking.services import layout
 from hub_booking.web import flash
 from hub_booking.web.language import language_of
 
@@ -72,10 +72,13 @@ def is_fragment(request: Request, fragment: str | None, target: str | None) -> b
 
 
 async def load_layout(request: Request) -> None:
-    """``before_request`` hook of signed-in pages: the reader's associations, which the header
-    names (one small query per association; nothing for a reader without any)."""
-    principal = request.scope.get("user")
-    if principal is None or not principal.memberships:
+    """``before_request`` hook of every page: the header's parts for a signed-in reader
+    (``services.layout.header``); nothing for a visitor or for an htmx request of one part
+    (a handler that answers such a request with a whole page calls it again)."""
+    principal, state = request.scope.get("user"), request.scope.setdefault("state", {})
+    headers = request.headers
+    wants_part = headers.get("hx-target") and not headers.get("hx-history-restore-request")
+    if principal is None or LAYOUT in state or wants_part:  # a fragment has no header
         return
-    names = await my_bookings.association_names(principal, language_of(request))
-    request.scope.setdefault("state", {})[LAYOUT] = {"associations": names}
+    parts = await layout.header(principal, language_of(request))
+    state[LAYOUT] = parts

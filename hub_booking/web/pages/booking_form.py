@@ -28,7 +28,7 @@ PAGE = "pages/booking_new.html"
 CHECK = "partials/booking_check.html"
 
 
-@get("/bookings/new", guards=[signed_in], before_request=load_layout, include_in_schema=False)
+@get("/bookings/new", guards=[signed_in], include_in_schema=False)
 async def booking_new(request: Request) -> Template:
     """The empty form, or prefilled from a link (``resource_id``, ``starts_at``, ``ends_at``,
     ``hub``); what a link gets wrong falls back to a choice, with a note."""
@@ -60,7 +60,7 @@ async def booking_check(request: Request, data: forms.FormData) -> Template:
     return await _page(request, hub, form.values, check)
 
 
-@post("/bookings/new", guards=[signed_in], before_request=load_layout, include_in_schema=False)
+@post("/bookings/new", guards=[signed_in], include_in_schema=False)
 async def booking_create(request: Request, data: forms.FormData) -> Template | Redirect:
     """Book and go to the booking; a refusal shows the form again, values kept, with every
     problem, the conflicts and the suggestions (a click on one books it)."""

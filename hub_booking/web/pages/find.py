@@ -20,7 +20,7 @@ from hub_booking.web import check_view, forms
 from hub_booking.web.auth import principal_of, signed_in
 from hub_booking.web.find_query import FindQuery, parse_find
 from hub_booking.web.forms import FieldError
-from hub_booking.web.htmx import load_layout, render
+from hub_booking.web.htmx import render
 from hub_booking.web.language import language_of
 from hub_booking.web.names import named
 from hub_booking.zones import get_zone
@@ -28,7 +28,7 @@ from hub_booking.zones import get_zone
 DURATIONS = (30, 60, 90, 120, 180, 240, 480)
 
 
-@get("/find", guards=[signed_in], before_request=load_layout, include_in_schema=False)
+@get("/find", guards=[signed_in], include_in_schema=False)
 async def find(request: Request) -> Template:
     """The search form and its results (htmx swaps only ``#find-results``)."""
     language, principal = language_of(request), principal_of(request)

@@ -17,7 +17,7 @@ from hub_booking.services import calendar, resources
 from hub_booking.web import calendar_html, flash
 from hub_booking.web.auth import principal_of, signed_in
 from hub_booking.web.forms import optional_int, read_date
-from hub_booking.web.htmx import load_layout, render
+from hub_booking.web.htmx import render
 from hub_booking.web.language import language_of
 from hub_booking.web.names import named
 
@@ -26,14 +26,14 @@ IGNORED = N_("Some filters in the address could not be read and were ignored.")
 UNREADABLE_DATE = N_("That date could not be read: today is shown instead.")
 
 
-@get("/hubs", guards=[signed_in], before_request=load_layout, include_in_schema=False)
+@get("/hubs", guards=[signed_in], include_in_schema=False)
 async def hub_list(request: Request) -> Template:
     language = language_of(request)
     found = await resources.list_hubs(MAX_SHOWN, 0)
     return render(request, "pages/hub_list.html", hubs=[named(h, language) for h in found.items])
 
 
-@get("/hubs/{slug:str}", guards=[signed_in], before_request=load_layout, include_in_schema=False)
+@get("/hubs/{slug:str}", guards=[signed_in], include_in_schema=False)
 async def hub_calendar(
     request: Request,
     slug: FromPath[str],

@@ -15,7 +15,7 @@ from hub_booking.services import booking_changes, my_bookings
 from hub_booking.web import flash
 from hub_booking.web.auth import principal_of, signed_in
 from hub_booking.web.forms import FormData, optional_int, text
-from hub_booking.web.htmx import load_layout, render
+from hub_booking.web.htmx import render
 from hub_booking.web.language import language_of
 
 # Ids end where PostgreSQL's integer column does: a larger one is simply not found (404).
@@ -23,7 +23,7 @@ BookingId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 MAX_PAGE = 10_000
 
 
-@get("/bookings", guards=[signed_in], before_request=load_layout, include_in_schema=False)
+@get("/bookings", guards=[signed_in], include_in_schema=False)
 async def booking_list(
     request: Request, tab: FromQuery[str | None] = None, page: FromQuery[str | None] = None
 ) -> Template:
@@ -47,7 +47,6 @@ async def booking_list(
 @get(
     "/bookings/{booking_id:int}",
     guards=[signed_in],
-    before_request=load_layout,
     include_in_schema=False,
 )
 async def booking_detail(request: Request, booking_id: BookingId) -> Template:
@@ -58,7 +57,6 @@ async def booking_detail(request: Request, booking_id: BookingId) -> Template:
 @get(
     "/bookings/{booking_id:int}/cancel",
     guards=[signed_in],
-    before_request=load_layout,
     include_in_schema=False,
 )
 async def cancel_form(request: Request, booking_id: BookingId) -> Template:
@@ -70,7 +68,6 @@ async def cancel_form(request: Request, booking_id: BookingId) -> Template:
 @post(
     "/bookings/{booking_id:int}/cancel",
     guards=[signed_in],
-    before_request=load_layout,
     include_in_schema=False,
 )
 async def cancel(request: Request, booking_id: BookingId, data: FormData) -> Template | Redirect:

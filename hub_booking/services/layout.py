@@ -1,0 +1,29 @@
+"""What the header of every signed-in page shows besides the user's name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub_booking.db import associations
+from hub_booking.db import bookings as booking_rows
+from hub_booking.domain.model import Principal, display_name
+
+MAX_ASSOCIATIONS = 20  # named in the header
+
+
+@dataclass(frozen=True)
+class Header:
+    associations: list[str]  # the reader's associations, by name
+    manages: bool  # a hub manager or a platform admin: the "Manage" link
+    admin: bool  # a platform admin: the "Admin" link
+    pending: int  # pending requests in the hubs the reader manages
+    unread: int  # unread in-app notifications
+
+
+async def header(principal: Principal, language: str) -> Header:
+    """The header's parts, in at most two small queries (none for a reader with nothing)."""
+    ids = sorted(principal.memberships)[:MAX_ASSOCIATIONS]
+    names = sorted(display_name(fr, ar, language) for fr, ar in await associations.names(ids))
+    manages = principal.is_platform_admin or bool(principal.managed_hubs)
+    pending = await booking_rows.pending_count(principal) if manages else 0
+    return Header(names, manages, principal.is_platform_admin, pending, unread=0)
