@@ -7,9 +7,9 @@ condition is part of the query (``db.catalogue.managed_by``), never a check afte
 from __future__ import annotations
 
 from hub_booking.db import catalogue
+from hub_booking.domain.catalogue import SLUG
 from hub_booking.domain.errors import N_, NotFound
 from hub_booking.domain.model import Hub, Principal
-from hub_booking.domain.catalogue import SLUG
 
 
 async def managed_hubs(principal: Principal) -> list[Hub]:
