@@ -133,11 +133,22 @@ async def serve_in_loop(app: Litestar) -> AsyncIterator[Client]:
         yield test_client
 
 
+_APPS: dict[str, Litestar] = {}
+
+
+def shared_app(settings: Settings, engine: Engine) -> Litestar:
+    """One app per database for the whole run, its clock at ``NOW``: building one (hundreds
+    of routes) costs more than most tests. Nothing of a test stays in it: the data is in the
+    database, emptied before each test, and the engine is the module-level one each test
+    starts (the app keeps ``engine`` only for a lifespan these tests do not run)."""
+    if settings.database_url not in _APPS:
+        _APPS[settings.database_url] = create_app(settings, clock=lambda: NOW, engine=engine)
+    return _APPS[settings.database_url]
+
+
 @pytest.fixture
 async def client(database: Engine, settings: Settings) -> AsyncIterator[Client]:
-    async with serve_in_loop(
-        create_app(settings, clock=lambda: NOW, engine=database)
-    ) as test_client:
+    async with serve_in_loop(shared_app(settings, database)) as test_client:
         yield test_client
 
 

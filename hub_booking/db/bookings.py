@@ -27,7 +27,7 @@ from hub_booking.domain.model import (
 from hub_booking.domain.verdict import wanted_holds
 from hub_booking.domain.wallclock import Slot
 
-_HOLDING = [str(s) for s in HOLDING]
+HOLDING_STATUSES = [str(s) for s in HOLDING]
 FIELDS = (
     Booking.id,
     Booking.uid,
@@ -50,6 +50,8 @@ FIELDS = (
     Booking.decision_reason,
     Booking.created_at,
     Booking.updated_at,
+    Booking.checked_in_at,
+    Booking.checked_in_by,
 )
 
 
@@ -86,7 +88,7 @@ def visible_to(principal: Principal) -> Combinable:
     )
 
 
-def _for_update(query: Any) -> Any:
+def for_update(query: Any) -> Any:
     """``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transaction already excludes
     every other writer."""
     return query if is_sqlite() else query.lock_rows()
@@ -95,8 +97,8 @@ def _for_update(query: Any) -> Any:
 async def view(principal: Principal, booking_id: int, *, lock: bool = False) -> BookingView | None:
     """One booking the caller may see (locked until the transaction ends with ``lock``)."""
     query = Booking.select(*FIELDS).where((Booking.id == booking_id) & visible_to(principal))
-    rows = await (_for_update(query) if lock else query)
-    found = await _views(rows)
+    rows = await (for_update(query) if lock else query)
+    found = await views(rows)
     return found[0] if found else None
 
 
@@ -114,7 +116,7 @@ async def page(
         .limit(limit)
         .offset(offset)
     )
-    return Page(await _views(rows), total)
+    return Page(await views(rows), total)
 
 
 def _filtered(f: Filters) -> Combinable:
@@ -136,7 +138,7 @@ def _filtered(f: Filters) -> Combinable:
     return where
 
 
-async def _views(rows: list[dict[str, Any]]) -> list[BookingView]:
+async def views(rows: list[dict[str, Any]]) -> list[BookingView]:
     ids = [row["id"] for row in rows]
     items: dict[int, list[Item]] = {i: [] for i in ids}
     for item in await BookingItem.select(
@@ -170,6 +172,8 @@ def as_view(row: dict[str, Any], items: list[Item]) -> BookingView:
         updated_at=row["updated_at"],
         decision=Decision(row["decided_by"], decided, row["decision_reason"]) if decided else None,
         items=tuple(sorted(items, key=lambda i: i.resource_id)),
+        checked_in_at=row.get("checked_in_at"),
+        checked_in_by=row.get("checked_in_by"),
     )
 
 
@@ -177,14 +181,14 @@ async def by_ids(booking_ids: list[int]) -> dict[int, BookingView]:
     """Bookings by id for the system's own work (letters, jobs): bound by nobody's
     visibility, so never for answering a caller."""
     rows = await Booking.select(*FIELDS).where(Booking.id.is_in(booking_ids or [-1]))
-    return {view.id: view for view in await _views(rows)}
+    return {view.id: view for view in await views(rows)}
 
 
 def _held(association_id: int, hub_id: int, exclude: int | None) -> Combinable:
     where = (
         (Booking.association == association_id)
         & (Booking.hub == hub_id)
-        & Booking.status.is_in(_HOLDING)
+        & Booking.status.is_in(HOLDING_STATUSES)
     )
     return where & (Booking.id != exclude) if exclude is not None else where
 
@@ -236,52 +240,78 @@ async def insert_bookings(
     now: datetime,
     series_id: int | None = None,
 ) -> list[BookingView]:
-    """One booking per slot with its items (holds with buffers); returns them in order."""
-    rows = [
-        Booking(
-            uid=f"{uuid.uuid4()}@hub-booking",
-            association=new.association_id,
-            requested_by=new.requested_by,
-            hub=new.hub_id,
-            series=series_id,
-            title=new.title,
-            purpose=new.purpose,
-            attendees=new.attendees,
-            local_start=slot.local_start,
-            local_end=slot.local_end,
-            timezone=new.timezone,
-            starts_at=slot.start.astimezone(UTC),
-            ends_at=slot.end.astimezone(UTC),
-            status=new.status,
-            override=new.override,
-            created_at=now,
-            updated_at=now,
-        )
-        for slot in slots
-    ]
-    written = await Booking.insert(*rows).returning(*FIELDS)
+    """One booking per slot with its items (holds with buffers); returns them in order.
+
+    Two plain multi-row inserts: they are most of a booking's write, and building them
+    through the ORM cost more than running them."""
+    rows = [_new_row(new, slot, series_id, now) for slot in slots]
+    ids = await _insert_rows("booking", rows, returning="uid")
+    for row in rows:
+        row["id"] = ids[row["uid"]]
     items = [
         _item(row["id"], hold, resources, new.status in HOLDING)
-        for row, slot in zip(written, slots, strict=True)
+        for row, slot in zip(rows, slots, strict=True)
         for hold in wanted_holds(slot, new.items, resources, row["id"])
     ]
-    await BookingItem.insert(*items)
-    ordered = sorted(new.items.items())
-    return [as_view(row, [Item(r, q) for r, q in ordered]) for row in written]
+    await _insert_rows("booking_item", items)
+    ordered = [Item(r, q) for r, q in sorted(new.items.items())]
+    return [as_view(row, ordered) for row in rows]
+
+
+def _new_row(new: NewBooking, slot: Slot, series_id: int | None, now: datetime) -> dict[str, Any]:
+    return {
+        "uid": f"{uuid.uuid4()}@hub-booking",
+        "association": new.association_id,
+        "requested_by": new.requested_by,
+        "hub": new.hub_id,
+        "series": series_id,
+        "title": new.title,
+        "purpose": new.purpose,
+        "attendees": new.attendees,
+        "local_start": slot.local_start,
+        "local_end": slot.local_end,
+        "timezone": new.timezone,
+        "starts_at": slot.start.astimezone(UTC),
+        "ends_at": slot.end.astimezone(UTC),
+        "status": str(new.status),
+        "override": new.override,
+        "revision": 0,
+        "decided_by": None,
+        "decided_at": None,
+        "decision_reason": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def _insert_rows(
+    table: str, rows: list[dict[str, Any]], returning: str | None = None
+) -> dict[Any, int]:
+    """Insert rows (dicts with the same keys) in one statement; with ``returning``, the new
+    ids by that column's value (SQLite returns rows in no set order)."""
+    columns = list(rows[0])
+    one = "(" + ", ".join("{}" for _ in columns) + ")"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join(one for _ in rows)
+    args = [row[column] for row in rows for column in columns]
+    if returning is None:
+        await BookingItem.raw(sql, *args)
+        return {}
+    found = await BookingItem.raw(f"{sql} RETURNING id, {returning}", *args)
+    return {row[returning]: row["id"] for row in found}
 
 
 def _item(
     booking_id: int, hold: Hold, resources: dict[int, ResourceInfo], holding: bool
-) -> BookingItem:
-    return BookingItem(
-        booking=booking_id,
-        resource=hold.resource_id,
-        quantity=hold.quantity,
-        hold_start=hold.start.astimezone(UTC),
-        hold_end=hold.end.astimezone(UTC),
-        holding=holding,
-        exclusive=resources[hold.resource_id].is_space,
-    )
+) -> dict[str, Any]:
+    return {
+        "booking": booking_id,
+        "resource": hold.resource_id,
+        "quantity": hold.quantity,
+        "hold_start": hold.start.astimezone(UTC),
+        "hold_end": hold.end.astimezone(UTC),
+        "holding": holding,
+        "exclusive": resources[hold.resource_id].is_space,
+    }
 
 
 async def update_booking(
@@ -298,9 +328,10 @@ async def update_booking(
     if holds is not None:
         status = changes.get("status", booking.status)
         await BookingItem.delete().where(BookingItem.booking == booking.id)
-        await BookingItem.insert(
-            *[_item(booking.id, h, resources, status in HOLDING) for h in holds]
-        )
+        if holds:
+            await _insert_rows(
+                "booking_item", [_item(booking.id, h, resources, status in HOLDING) for h in holds]
+            )
 
 
 async def set_status(
@@ -324,12 +355,12 @@ async def series_members(
     series_id: int, *, from_start: datetime | None = None, after: datetime | None = None
 ) -> list[tuple[int, datetime]]:
     """(id, start) of the holding occurrences of a series, locked, from a start or after."""
-    where = (Booking.series == series_id) & Booking.status.is_in(_HOLDING)
+    where = (Booking.series == series_id) & Booking.status.is_in(HOLDING_STATUSES)
     if from_start is not None:
         where &= Booking.starts_at >= from_start.astimezone(UTC)
     if after is not None:
         where &= Booking.starts_at > after.astimezone(UTC)
-    rows = await _for_update(Booking.select(Booking.id, Booking.starts_at).where(where))
+    rows = await for_update(Booking.select(Booking.id, Booking.starts_at).where(where))
     return [(r["id"], r["starts_at"]) for r in rows]
 
 
@@ -344,9 +375,9 @@ async def due_to_expire(now: datetime) -> list[int]:
 async def future_holding(now: datetime) -> list[BookingView]:
     """Every holding booking that starts after ``now`` (what a change of zone data moves)."""
     rows = await Booking.select(*FIELDS).where(
-        Booking.status.is_in(_HOLDING) & (Booking.starts_at > now.astimezone(UTC))
+        Booking.status.is_in(HOLDING_STATUSES) & (Booking.starts_at > now.astimezone(UTC))
     )
-    return await _views(rows)
+    return await views(rows)
 
 
 async def retime(
@@ -369,75 +400,7 @@ async def retime(
 
 # The hub calendar and "my bookings" (pages) -------------------------------------------------
 # (imports kept with the code they serve: this part of the module is appended)
-from hub_booking.domain.calendar import Entry as CalendarEntry  # noqa: E402
-from hub_booking.domain.model import display_name  # noqa: E402
-
-# SQLite hands every value of a declared column to Piccolo's converter (a Decimal per
-# integer, a parse per timestamp): the calendar's hundreds of rows are read as expressions,
-# which come back as the plain ints and text they are.
-_CALENDAR_COLUMNS = (
-    ("i.resource", "resource", True),
-    ("i.quantity", "quantity", True),
-    ("b.id", "id", True),
-    ("b.association", "association", True),
-    ("a.name_fr", "name_fr", False),
-    ("a.name_ar", "name_ar", False),
-    ("b.series", "series", True),
-    ("b.title", "title", False),
-    ("b.status", "status", False),
-    ("b.local_start", "local_start", False),
-    ("b.local_end", "local_end", False),
-)
-_CALENDAR_FROM = (
-    " FROM booking_item i JOIN booking b ON b.id = i.booking "
-    "JOIN association a ON a.id = b.association "
-    "WHERE i.holding AND i.resource IN ({ids}) AND i.hold_start < {{}} AND i.hold_end > {{}} "
-    "AND b.starts_at < {{}} AND b.ends_at > {{}}"
-)
-
-
-def _calendar_sql() -> str:
-    if is_sqlite():
-        columns = (f"{c} + 0 AS {a}" if n else f"{c} || '' AS {a}" for c, a, n in _CALENDAR_COLUMNS)
-    else:
-        columns = (f"{c} AS {a}" for c, a, _ in _CALENDAR_COLUMNS)
-    return "SELECT " + ", ".join(columns) + _CALENDAR_FROM
-
-
-async def calendar_entries(
-    resource_ids: list[int], start: datetime, end: datetime, language: str
-) -> list[CalendarEntry]:
-    """Every holding booking of these resources that overlaps ``[start, end)``, once per
-    resource it holds, with its association's name: one query, whatever the number.
-
-    Nothing is masked here: the calendar decides what its reader may see."""
-    if not resource_ids:
-        return []
-    ids = ", ".join(str(int(i)) for i in resource_ids)
-    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
-    sql = _calendar_sql().format(ids=ids)
-    rows = await BookingItem.raw(sql, utc_end, utc_start, utc_end, utc_start)
-    return [
-        CalendarEntry(
-            booking_id=int(r["id"]),
-            resource_id=int(r["resource"]),
-            quantity=int(r["quantity"]),
-            association_id=int(r["association"]),
-            association_name=display_name(r["name_fr"], r["name_ar"], language),
-            title=r["title"],
-            status=_STATUSES[r["status"]],
-            local_start=_naive(r["local_start"]),
-            local_end=_naive(r["local_end"]),
-            series_id=r["series"],
-        )
-        for r in rows
-    ]
-
-
-_STATUSES = {str(status): status for status in BookingStatus}
-
-
-def _naive(value: datetime | str) -> datetime:
+def naive(value: datetime | str) -> datetime:
     """A wall-clock time as stored (SQLite may answer a joined column as its text)."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
@@ -459,12 +422,4 @@ async def association_page(
     total = await Booking.count().where(where)
     query = Booking.select(*FIELDS).where(where)
     query = query.order_by(Booking.starts_at, Booking.id, ascending=upcoming)
-    return Page(await _views(await query.limit(limit).offset(offset)), total)
-
-
-async def pending_count(principal: Principal) -> int:
-    """How many pending requests wait in the hubs the caller manages (all hubs for an admin)."""
-    where: Combinable = Booking.status == BookingStatus.PENDING
-    if not principal.is_platform_admin:
-        where &= Booking.hub.is_in(list(principal.managed_hubs) or [-1])
-    return await Booking.count().where(where)
+    return Page(await views(await query.limit(limit).offset(offset)), total)

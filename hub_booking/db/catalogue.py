@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -168,6 +169,17 @@ async def resource(resource_id: int) -> model.Resource | None:
     return _resource(row) if row else None
 
 
+async def resource_of_hub(resource_id: int, hub_id: int) -> model.Resource | None:
+    """One resource of that hub (None for another hub's: as if it did not exist)."""
+    row = await (
+        Resource.select(*_RESOURCE_FIELDS)
+        .where((Resource.id == resource_id) & (Resource.hub == hub_id))
+        .first()
+        .output(load_json=True)
+    )
+    return _resource(row) if row else None
+
+
 async def resource_in_hub(resource_id: int, hub_id: int) -> bool:
     return await Resource.exists().where((Resource.id == resource_id) & (Resource.hub == hub_id))
 
@@ -234,24 +246,57 @@ async def resource_infos(ids: list[int], language: str = "fr") -> dict[int, Reso
 async def resource_infos_and_hubs(
     ids: list[int], language: str = "fr"
 ) -> tuple[dict[int, ResourceInfo], dict[int, model.Hub]]:
-    """Resources by id as the booking rules see them, and their hubs by id."""
-    query = Resource.select(*_RESOURCE_FIELDS).where(Resource.id.is_in(ids or [-1]))
-    rows = await query.output(load_json=True)
-    hub_ids = sorted({row["hub"] for row in rows}) or [-1]
-    hub_query = Hub.select(*_HUB_FIELDS).where(Hub.id.is_in(hub_ids))
-    found_hubs = {row["id"]: _hub(row) for row in await hub_query.output(load_json=True)}
-    infos = {
-        row["id"]: _info(_resource(row), found_hubs[row["hub"]].rules, language) for row in rows
-    }
-    return infos, found_hubs
+    """Resources by id as the booking rules see them, and their hubs by id (one query)."""
+    where = "r.id IN ({})".format(", ".join(str(int(i)) for i in ids) or "-1")
+    return await _infos_where(where, (), language)
 
 
 async def hub_resource_infos(hub_id: int, language: str = "fr") -> dict[int, ResourceInfo]:
-    """The hub's active resources as the booking rules see them."""
-    rows = await Resource.select(Resource.id).where(
-        (Resource.hub == hub_id) & Resource.active.eq(True)
-    )
-    return await resource_infos([row["id"] for row in rows], language)
+    """The hub's active resources as the booking rules see them (one query)."""
+    return (await _infos_where("r.hub = {} AND r.active = {}", (hub_id, True), language))[0]
+
+
+# On the booking hot path: one plain query, no query building (it costs more than the read).
+_INFOS_SQL = (
+    "SELECT r.id, r.hub, r.kind, r.name_fr, r.name_ar, r.description, r.capacity, r.quantity,"
+    " r.requires_approval, r.active, r.rules, h.slug AS hub_slug, h.name_fr AS hub_name_fr,"
+    " h.name_ar AS hub_name_ar, g.slug AS region, h.timezone, h.address, h.opening_hours,"
+    " h.rules AS hub_rules FROM resource r JOIN hub h ON h.id = r.hub"
+    " JOIN region g ON g.id = h.region WHERE "
+)
+
+
+async def _infos_where(
+    where: str, args: tuple[Any, ...], language: str
+) -> tuple[dict[int, ResourceInfo], dict[int, model.Hub]]:
+    infos: dict[int, ResourceInfo] = {}
+    found_hubs: dict[int, model.Hub] = {}
+    for row in await Resource.raw(_INFOS_SQL + where, *args):
+        hub = found_hubs.get(row["hub"])
+        if hub is None:
+            hub = found_hubs[row["hub"]] = _hub(_hub_columns(row))
+        resource = _resource({**row, "rules": _json(row["rules"])})
+        infos[row["id"]] = _info(resource, hub.rules, language)
+    return infos, found_hubs
+
+
+def _hub_columns(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["hub"],
+        "slug": row["hub_slug"],
+        "name_fr": row["hub_name_fr"],
+        "name_ar": row["hub_name_ar"],
+        "region": row["region"],
+        "timezone": row["timezone"],
+        "address": row["address"],
+        "opening_hours": _json(row["opening_hours"]),
+        "rules": _json(row["hub_rules"]),
+    }
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read by a plain query (text on both engines)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 # Helpers
@@ -304,3 +349,74 @@ def _info(resource: model.Resource, hub_rules: dict[str, Any], language: str) ->
         rules=effective_rules(hub_rules, resource.rules),
         name=display_name(resource.name_fr, resource.name_ar, language),
     )
+
+
+# Regions, as the platform admin's pages list and create them (admin helper)
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    id: int
+    slug: str
+    name_fr: str
+    name_ar: str
+
+
+async def regions() -> list[RegionInfo]:
+    """Every region, in slug order."""
+    fields = (Region.id, Region.slug, Region.name_fr, Region.name_ar)
+    return [RegionInfo(**row) for row in await Region.select(*fields).order_by(Region.slug)]
+
+
+async def insert_region(slug: str, name_fr: str, name_ar: str) -> int | None:
+    """The new region's id, or None when the slug is taken (the database decides)."""
+    row = Region(slug=slug, name_fr=name_fr, name_ar=name_ar)
+    query = Region.insert(row).on_conflict(Region.slug, "DO NOTHING").returning(Region.id)
+    rows = await query
+    return rows[0]["id"] if rows else None
+
+
+async def existing_region_ids(slugs: list[str]) -> dict[str, int]:
+    """The ids of the regions of these slugs that exist (none are created)."""
+    if not slugs:
+        return {}
+    rows = await Region.select(Region.id, Region.slug).where(Region.slug.is_in(slugs))
+    return {row["slug"]: row["id"] for row in rows}
+
+
+# The hub calendar (pages): the hub and the resources it shows, in one plain query
+
+_CALENDAR_HUB_SQL = (
+    "SELECT h.id AS hub, h.slug AS hub_slug, h.name_fr AS hub_name_fr,"
+    " h.name_ar AS hub_name_ar, g.slug AS region, h.timezone, h.address, h.opening_hours,"
+    " h.rules AS hub_rules, r.id, r.kind, r.name_fr, r.name_ar, r.description, r.capacity,"
+    " r.quantity, r.requires_approval, r.active, r.rules"
+    " FROM hub h JOIN region g ON g.id = h.region"
+    " LEFT JOIN resource r ON r.hub = h.id AND r.active = {}"
+)
+
+
+async def calendar_hub(
+    slug: str, filters: ResourceFilters, limit: int, manager: Principal | None = None
+) -> tuple[model.Hub, list[model.Resource]] | None:
+    """The hub of ``slug`` and its active resources matching ``filters`` (spaces first, then
+    by French name), in one query; None when there is no such hub or, given a ``manager``,
+    when they do not manage it (``managed_by`` as a plain condition)."""
+    sql = _CALENDAR_HUB_SQL
+    args: list[Any] = [True]
+    if filters.kind is not None:
+        sql, args = sql + " AND r.kind = {}", [*args, str(filters.kind)]
+    if filters.min_capacity is not None:  # bounded: a huge number must not reach the driver
+        sql, args = sql + " AND r.capacity >= {}", [*args, min(filters.min_capacity, MAX_UNITS + 1)]
+    sql, args = sql + " WHERE h.slug = {}", [*args, slug]
+    if manager is not None and not manager.is_platform_admin:
+        ids = ", ".join(str(int(i)) for i in manager.managed_hubs) or "-1"
+        sql += f" AND h.id IN ({ids})"
+    sql += f" ORDER BY r.kind DESC, r.name_fr, r.id LIMIT {int(limit)}"
+    rows = await Hub.raw(sql, *args)
+    if not rows:
+        return None
+    resources = [
+        _resource({**row, "rules": _json(row["rules"])}) for row in rows if row["id"] is not None
+    ]
+    return _hub(_hub_columns(rows[0])), resources

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from hub_booking.db.tables import Blackout
 from hub_booking.domain.model import Closure, ClosureView, Page
 
@@ -52,27 +54,37 @@ async def insert(new: NewClosure, now: datetime) -> int:
     return rows[0]["id"]
 
 
-async def closure(closure_id: int) -> ClosureView | None:
-    row = await Blackout.select(*_FIELDS).where(Blackout.id == closure_id).first()
+async def closure(closure_id: int, hub_id: int | None = None) -> ClosureView | None:
+    """One closure (of that hub only, when given)."""
+    where: Combinable = Blackout.id == closure_id
+    if hub_id is not None:
+        where &= Blackout.hub == hub_id
+    row = await Blackout.select(*_FIELDS).where(where).first()
     return _view(row) if row else None
 
 
-async def of_hub(hub_id: int, limit: int, offset: int) -> Page[ClosureView]:
-    """A page of the hub's closures in time order, with the total."""
-    where = Blackout.hub == hub_id
+async def of_hub(
+    hub_id: int, limit: int, offset: int, *, ending_after: datetime | None = None
+) -> Page[ClosureView]:
+    """A page of the hub's closures in time order (those ending after ``ending_after``
+    when given), with the total."""
+    where: Combinable = Blackout.hub == hub_id
+    if ending_after is not None:
+        where &= Blackout.ends_at > ending_after.astimezone(UTC)
     query = Blackout.select(*_FIELDS).where(where).order_by(Blackout.starts_at, Blackout.id)
     rows = await query.limit(limit).offset(offset)
     return Page([_view(row) for row in rows], await Blackout.count().where(where))
 
 
 async def overlapping(hub_id: int, start: datetime, end: datetime) -> list[Closure]:
-    """The hub's closures (of the hub or of one resource) that overlap ``[start, end)``."""
-    rows = await Blackout.select(
-        Blackout.starts_at, Blackout.ends_at, Blackout.reason, Blackout.resource
-    ).where(
-        (Blackout.hub == hub_id)
-        & (Blackout.starts_at < end.astimezone(UTC))
-        & (Blackout.ends_at > start.astimezone(UTC))
+    """The hub's closures (of the hub or of one resource) that overlap ``[start, end)``
+    (a plain query: it is on the booking hot path)."""
+    rows = await Blackout.raw(
+        "SELECT starts_at, ends_at, reason, resource FROM blackout"
+        " WHERE hub = {} AND starts_at < {} AND ends_at > {}",
+        hub_id,
+        end.astimezone(UTC),
+        start.astimezone(UTC),
     )
     return [Closure(r["starts_at"], r["ends_at"], r["reason"], r["resource"]) for r in rows]
 

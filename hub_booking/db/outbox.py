@@ -38,6 +38,7 @@ from hub_booking.domain.model import BookingStatus, MemberRole
 
 KEY_MAX = 200  # the column's length
 REMINDER = "reminder"
+MAIL_ONLY = ("digest", "invitation", "password_reset")  # mail only: no in-app news
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Audience:
     starts_at: datetime
     user_ids: tuple[int, ...]
     requester: int | None
+    association_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,41 @@ async def enqueue(
         created_at=now,
         send_after=(send_after or now).astimezone(UTC),
         booking=booking_id,
+        read_at=now if kind in MAIL_ONLY else None,  # no in-app news (``db.inbox``)
     )
     query = Notification.insert(row).on_conflict(Notification.idempotency_key, "DO NOTHING")
     return bool(await query.returning(Notification.id))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to store: to whom, what, its idempotency key and when it falls due."""
+
+    user_id: int
+    kind: str
+    payload: dict[str, Any]
+    key: str
+    send_after: datetime
+    booking_id: int | None = None
+
+
+async def enqueue_all(messages: list[Message], now: datetime) -> int:
+    """Store these messages in one statement, each unless its key exists; how many stored.
+    A plain multi-row insert: it runs inside every booking's transaction."""
+    if not messages:
+        return 0
+    values, args = [], []
+    for m in messages:
+        values.append("({}, {}, {}, {}, {}, {}, {}, 0, '')")
+        args += [m.user_id, m.kind, json.dumps(m.payload), _bounded(m.key), now]
+        args += [m.send_after.astimezone(UTC), m.booking_id]
+    sql = (
+        'INSERT INTO notification ("user", kind, payload, idempotency_key, created_at,'
+        " send_after, booking, attempts, last_error) VALUES "
+        + ", ".join(values)
+        + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    )
+    return len(await Notification.raw(sql, *args))
 
 
 def _due(now: datetime, lease: timedelta) -> Combinable:
@@ -184,13 +218,27 @@ def _mine(claimed: Claimed) -> Combinable:
 
 
 async def mark_sent(claimed: Claimed, now: datetime) -> bool:
-    """Record the delivery; False if the claim was lost (another worker took it over)."""
-    rows = (
-        await Notification.update({Notification.sent_at: now.astimezone(UTC)})
-        .where(_mine(claimed) & Notification.sent_at.is_null())
-        .returning(Notification.id)
-    )
-    return bool(rows)
+    """Record the delivery; False if the claim was lost (another worker took it over).
+    A one-time link's token (invitations) is not kept once its mail is sent. A plain
+    statement: it runs once per mail sent (the dispatcher's hot path)."""
+    args: list[Any] = [now.astimezone(UTC)]
+    payload = ""
+    if "token" in claimed.payload:
+        payload = ", payload = {}"
+        args.append(json.dumps({k: v for k, v in claimed.payload.items() if k != "token"}))
+    where = " WHERE id = {} AND claimed_by = {} AND sent_at IS NULL RETURNING notification.id"
+    if is_sqlite():
+        sql = f"UPDATE notification SET sent_at = {{}}{payload}" + where
+    else:
+        # PostgreSQL commits this one asynchronously (no wait for the disk, a few
+        # milliseconds per mail): only a crash of the database server itself in the next
+        # fraction of a second could lose the mark and send that mail again; a crash of the
+        # worker loses nothing.
+        sql = (
+            "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))"
+            f" UPDATE notification SET sent_at = {{}}{payload} FROM quick" + where
+        )
+    return bool(await Notification.raw(sql, *args, claimed.id, claimed.token))
 
 
 async def mark_failed(
@@ -314,6 +362,7 @@ async def audiences(booking_ids: list[int]) -> list[Audience]:
                 b["starts_at"],
                 tuple(dict.fromkeys(users)),
                 b["requested_by"],
+                b["association"],
             )
         )
     return found

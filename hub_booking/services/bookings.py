@@ -79,16 +79,18 @@ async def assess(
     *,
     language: str = "fr",
     moving: BookingView | None = None,
+    booker_status: str | None = None,
 ) -> Assessment:
     """The one booking check: every rule, quota and clash of every occurrence, with
-    suggestions when something clashes. Writes nothing."""
+    suggestions when something clashes. Writes nothing. ``booker_status`` is the
+    association's status when the caller has just read it (with its lock)."""
     raise_if(request_violations(request))
     resources, hub = await _target(request, language)
     _authorise(principal, request, hub.id)
     zone = zones.get_zone(hub.timezone)
     slots, unplaceable = _slots(request, zone)
     placed = slots or [o.slot for o in unplaceable]
-    ctx = await _context(request, hub, resources, placed, now, moving)
+    ctx = await _context(request, hub, resources, placed, now, moving, booker_status)
     ask = Ask(
         tuple(slots),
         request.items,
@@ -124,8 +126,8 @@ async def create_booking(
 ) -> Created:
     """Book every item for the asked time (or each occurrence): all or nothing per occurrence."""
     async with transaction():
-        await held.lock_booker(request.association_id, list(request.items))
-        assessment = await assess(principal, request, now, language=language)
+        status = await held.lock_booker(request.association_id, list(request.items))
+        assessment = await assess(principal, request, now, language=language, booker_status=status)
         refuse_unless_ok(assessment)
         written = await _write(principal, assessment, now)
     return Created(written, assessment)
@@ -195,10 +197,11 @@ async def _context(
     slots: list[Slot],
     now: datetime,
     moving: BookingView | None,
+    booker_status: str | None,
 ) -> Context:
     first, last = min(s.start for s in slots), max(s.end for s in slots)
     hub_rules = {**DEFAULT_RULES, **hub.rules}
-    status = await associations.status(request.association_id)
+    status = booker_status or await associations.status(request.association_id)
     if status is None:
         raise invalid("association_id", "unknown_association", N_("No association with this id."))
     return Context(
@@ -272,7 +275,8 @@ async def _write(principal: Principal, assessment: Assessment, now: datetime) ->
         "status": new.status,
     }
     if request.override:
-        details["override"] = True  # a manager set the rules aside: on the record
+        details["override"] = True  # a manager set the rules aside: on the record, with why
+        details["override_reason"] = request.override_reason
     first = written[0].id
     await audit.record(
         principal.user_id, "booking.created", "booking", first, now, series_id=series_id, **details
@@ -280,7 +284,7 @@ async def _write(principal: Principal, assessment: Assessment, now: datetime) ->
     if new.status == BookingStatus.PENDING:
         await ask_managers(assessment.hub_id, first, series_id, 0, now)
     else:
-        await notifications.plan_reminders([booking.id for booking in written], now)
+        await notifications.remind_new(written, principal.user_id, now)
     return written
 
 

@@ -19,13 +19,18 @@ from typing import Any
 
 from hub_booking import zones
 from hub_booking.db import outbox
+from hub_booking.db import preferences as chosen
+from hub_booking.domain.bookings import BookingView
 from hub_booking.domain.model import BookingStatus
 
-# Defaults until users choose their own (the preferences page comes later).
+# Defaults for users who chose nothing (/account/notifications, ``services.preferences``).
 REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
+DEFAULT_REMINDER_MINUTES = tuple(int(o.total_seconds() // 60) for o in REMINDER_OFFSETS)
+LONGEST_REMINDER = timedelta(hours=48)  # the earliest a user may choose
 DIGEST_AT = time(7, 30)
 DIGEST_WINDOW = timedelta(hours=4)  # a worker down at 07:30 still sends it, once, until 11:30
-NEWS = ("approved", "rejected", "cancelled", "expired", "moved")
+# closed: cancelled by a closure of the hub (``reason``); released: a no-show's rest freed.
+NEWS = ("approved", "rejected", "cancelled", "expired", "moved", "closed", "released")
 
 
 async def enqueue(
@@ -74,44 +79,91 @@ async def booking_changed(booking_ids: list[int], kind: str, now: datetime, **de
 
 
 async def plan_reminders(booking_ids: list[int], now: datetime) -> int:
-    """Reminders for the requester of each approved booking at its current revision; the
+    """Reminders for the requester of each approved booking at its current revision (and
+    the members who asked for their associations' reminders), at the times each chose; the
     unsent reminders of older revisions (or of bookings no longer approved) are withdrawn.
     A reminder whose time has already passed is not planned."""
-    stored = 0
-    for audience in await outbox.audiences(booking_ids):
+    wanted: list[outbox.Message] = []
+    audiences = await outbox.audiences(booking_ids)
+    plans = await _plans(
+        [a.requester for a in audiences if a.requester], [a.association_id for a in audiences]
+    )
+    for audience in audiences:
         if audience.status != BookingStatus.APPROVED or audience.requester is None:
             await outbox.withdraw_reminders([audience.booking_id])
             continue
         await outbox.withdraw_reminders([audience.booking_id], keep_revision=audience.revision)
-        for offset in REMINDER_OFFSETS:
-            due = audience.starts_at - offset
-            if due <= now:
-                continue
-            minutes = int(offset.total_seconds() // 60)
-            key = (
-                f"reminder:{audience.booking_id}:{minutes}:{audience.requester}:{audience.revision}"
+        for user_id, minutes in plans.of(audience.requester, audience.association_id):
+            wanted += _reminders(
+                audience.booking_id, audience.revision, audience.starts_at, user_id, minutes, now
             )
-            payload = {
-                "booking_id": audience.booking_id,
-                "revision": audience.revision,
-                "minutes": minutes,
-            }
-            stored += await outbox.enqueue(
-                audience.requester,
-                outbox.REMINDER,
-                payload,
-                key,
-                now,
-                send_after=due,
-                booking_id=audience.booking_id,
-            )
-    return stored
+    return await outbox.enqueue_all(wanted, now)
+
+
+async def remind_new(bookings: list[BookingView], requester: int, now: datetime) -> int:
+    """The reminders of approved bookings just created by ``requester``: nothing older to
+    withdraw, one look-up of who wants which reminders, one insert for them all (the booking
+    hot path)."""
+    plans = await _plans([requester], [b.association_id for b in bookings])
+    wanted = [
+        message
+        for booking in bookings
+        for user_id, minutes in plans.of(requester, booking.association_id)
+        for message in _reminders(
+            booking.id, booking.revision, booking.starts_at, user_id, minutes, now
+        )
+    ]
+    return await outbox.enqueue_all(wanted, now)
+
+
+class _Plans:
+    """Who is reminded of a booking, and how long before: its requester and the members
+    watching its association, each at the times they chose (the defaults otherwise)."""
+
+    def __init__(self, stored: dict[int, chosen.Stored], watchers: list[chosen.Watcher]):
+        self.stored, self.watchers = stored, watchers
+
+    def of(self, requester: int, association_id: int) -> list[tuple[int, tuple[int, ...]]]:
+        users = [requester] + [
+            w.user_id
+            for w in self.watchers
+            if w.association_id == association_id and w.user_id != requester
+        ]
+        return [(u, self.minutes(u)) for u in dict.fromkeys(users)]
+
+    def minutes(self, user_id: int) -> tuple[int, ...]:
+        found = self.stored.get(user_id)
+        return found.reminder_minutes if found else DEFAULT_REMINDER_MINUTES
+
+
+async def _plans(requesters: list[int], association_ids: list[int]) -> _Plans:
+    return _Plans(*await chosen.reminded(requesters, association_ids))
+
+
+def _reminders(
+    booking_id: int,
+    revision: int,
+    starts_at: datetime,
+    requester: int,
+    minutes_before: tuple[int, ...],
+    now: datetime,
+) -> list[outbox.Message]:
+    """The reminders of one booking at one revision that are still to come."""
+    found = []
+    for minutes in minutes_before:
+        due = starts_at - timedelta(minutes=minutes)
+        if due <= now:
+            continue
+        key = f"reminder:{booking_id}:{minutes}:{requester}:{revision}"
+        payload = {"booking_id": booking_id, "revision": revision, "minutes": minutes}
+        found.append(outbox.Message(requester, outbox.REMINDER, payload, key, due, booking_id))
+    return found
 
 
 async def replan_reminders(now: datetime, horizon: timedelta = timedelta(days=2)) -> int:
     """Keep the due time of the coming reminders on their booking's current start, and
     withdraw those of bookings no longer approved; returns how many rows changed (a job)."""
-    longest = max(REMINDER_OFFSETS)
+    longest = LONGEST_REMINDER
     changed, doomed = 0, []
     for planned in await outbox.planned_reminders(now - longest, now + longest + horizon):
         if planned.status != BookingStatus.APPROVED:

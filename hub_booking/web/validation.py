@@ -8,7 +8,12 @@ malformed (400); an id outside the column's range cannot exist (404).
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import ValidationException
 
 from hub_booking.domain.errors import N_, Violation
 
@@ -82,3 +87,36 @@ def _field(key: str | None, message: str) -> str | None:
     if key in (None, "", "data"):
         return named.group(1) if named else key
     return f"{key}.{named.group(1)}" if named else key
+
+
+async def strict_body(request: Request) -> None:
+    """``before_request`` of the API: decode the JSON body strictly against the handler's
+    body type, so that ``"12"`` is not taken for the number 12.
+
+    Litestar converts bodies leniently (the same conversion reads query strings). This
+    answers a wrong type exactly as Litestar answers other validation failures; anything it
+    cannot read (no body, malformed JSON) is left to Litestar's own answer."""
+    target = _body_type(request.route_handler)
+    body = await request.body() if target is not None else b""
+    if not body.strip():
+        return
+    try:
+        msgspec.json.decode(body, type=target, strict=True)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - ")
+        found = _PATH.search(where)
+        problem = {"message": message, "key": found.group(1) if found else "data"}
+        extra = [{**problem, "source": "body"}]
+        raise ValidationException(detail="Validation failed", extra=extra) from None
+    except msgspec.DecodeError:
+        return
+
+
+_PATH = re.compile(r"`\$\.(.+)`$")
+
+
+@cache
+def _body_type(handler: Any) -> Any:
+    """The type of the handler's ``data`` parameter, when it has one."""
+    field = handler.parsed_fn_signature.parameters.get("data")
+    return None if field is None else field.annotation

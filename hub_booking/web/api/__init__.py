@@ -4,6 +4,7 @@ from litestar import Router
 
 from hub_booking.web.api import answers, bookings, catalogue, closures, feeds, tokens
 from hub_booking.web.auth import signed_in
+from hub_booking.web.validation import strict_body
 
 
 def router() -> Router:
@@ -19,5 +20,6 @@ def router() -> Router:
             ]
         ),
         guards=[signed_in],
+        before_request=strict_body,
         tags=["api"],
     )

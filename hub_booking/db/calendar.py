@@ -1,0 +1,125 @@
+"""The hub calendar's one read: every holding booking of the shown resources over the shown
+window, once per resource it holds, as plain values (the calendar decides what its reader
+may see)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hub_booking.db.bookings import naive
+from hub_booking.db.engine import is_sqlite
+from hub_booking.db.tables import BookingItem
+from hub_booking.domain.calendar import Entry as CalendarEntry
+from hub_booking.domain.model import BookingStatus, display_name
+
+# SQLite hands every value of a declared column to Piccolo's converter (a Decimal per
+# integer, a parse per timestamp): the calendar's hundreds of rows are read as expressions,
+# which come back as the plain ints and text they are.
+_CALENDAR_COLUMNS = (
+    ("i.resource", "resource", True),
+    ("i.quantity", "quantity", True),
+    ("b.id", "id", True),
+    ("b.association", "association", True),
+    ("a.name_fr", "name_fr", False),  # read for a manager of the hub only (see ``names``)
+    ("a.name_ar", "name_ar", False),
+    ("b.title", "title", False),
+    ("b.status", "status", False),
+    ("b.local_start", "local_start", False),
+    ("b.local_end", "local_end", False),
+)
+# PostgreSQL, pricing a cold disk, would rather hash the whole booking table than look up a
+# few hundred bookings by id: a lateral subquery with a LIMIT keeps it to the lookups.
+_CALENDAR_FROM = {
+    True: " FROM booking_item i JOIN booking b ON b.id = i.booking",
+    False: " FROM booking_item i CROSS JOIN LATERAL (SELECT id, association, title, status,"
+    " local_start, local_end FROM booking WHERE id = i.booking LIMIT 1) b",
+}
+_CALENDAR_LOOKBACK = timedelta(days=1)
+
+
+def _calendar_head(names: bool) -> str:
+    """The columns and joins of every part of the calendar's query; without ``names``, the
+    associations' rows are not read (nobody is shown another association's name)."""
+    sqlite, columns = is_sqlite(), []
+    for expression, alias, number in _CALENDAR_COLUMNS:
+        if expression.startswith("a.") and not names:
+            columns.append(f"'' AS {alias}")
+        elif sqlite:
+            plain = "+ 0" if number else "|| ''"
+            columns.append(f"{expression} {plain} AS {alias}")
+        else:
+            columns.append(f"{expression} AS {alias}")
+    joins = _CALENDAR_FROM[sqlite]
+    if names:
+        joins += " JOIN association a ON a.id = b.association"
+    return f"SELECT {', '.join(columns)}{joins} WHERE "
+
+
+def _calendar_query(
+    rooms: list[int], pools: list[int], start: datetime, end: datetime, names: bool
+) -> tuple[str, list[datetime]]:
+    """The SQL and arguments of ``calendar_entries``: rooms' holds that began at most a day
+    before ``start``, plus each room's last earlier hold (the only one that may still run:
+    a room's holds never overlap); pools' holds over the window."""
+    head, parts = _calendar_head(names), []
+    args: list[datetime] = []
+    if rooms:
+        ids = ", ".join(str(int(i)) for i in rooms)
+        lookback = start - _CALENDAR_LOOKBACK
+        parts.append(
+            f"{head}i.holding AND i.resource IN ({ids}) AND i.hold_start >= {{}}"
+            " AND i.hold_start < {} AND i.hold_end > {}"
+        )
+        parts.append(
+            f"{head}i.id IN (SELECT (SELECT j.id FROM booking_item j WHERE j.holding"
+            " AND j.resource = r.id AND j.hold_start < {} ORDER BY j.hold_start DESC LIMIT 1)"
+            f" FROM resource r WHERE r.id IN ({ids})) AND i.hold_end > {{}}"
+        )
+        args += [lookback, end, start, lookback, start]
+    if pools:
+        ids = ", ".join(str(int(i)) for i in pools)
+        parts.append(
+            f"{head}i.holding AND i.resource IN ({ids}) AND i.hold_start < {{}}"
+            " AND i.hold_end > {}"
+        )
+        args += [end, start]
+    return " UNION ALL ".join(parts), args
+
+
+async def calendar_entries(
+    rooms: list[int],
+    pools: list[int],
+    start: datetime,
+    end: datetime,
+    language: str,
+    *,
+    names: bool = True,
+) -> list[CalendarEntry]:
+    """Every holding booking of these rooms (single-unit spaces) and equipment pools that
+    overlaps ``[start, end)``, once per resource it holds, with its association's name: one
+    query, whatever the number, that reads the rooms' holds around the window only (not
+    every hold since the hub opened).
+
+    Nothing is masked here: the calendar decides what its reader may see. Without
+    ``names`` (a reader who sees no association's name), association names are left empty."""
+    if not (rooms or pools):
+        return []
+    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
+    sql, args = _calendar_query(rooms, pools, utc_start, utc_end, names)
+    return [
+        CalendarEntry(
+            int(r["id"]),
+            int(r["resource"]),
+            int(r["quantity"]),
+            int(r["association"]),
+            display_name(r["name_fr"], r["name_ar"], language),
+            r["title"],
+            _STATUSES[r["status"]],
+            naive(r["local_start"]),
+            naive(r["local_end"]),
+        )
+        for r in await BookingItem.raw(sql, *args)
+    ]
+
+
+_STATUSES = {str(status): status for status in BookingStatus}
