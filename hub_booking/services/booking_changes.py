@@ -19,7 +19,7 @@ from hub_booking.domain.bookings import change_violations as _change_violations
 from hub_booking.domain.errors import N_, Conflict, Forbidden, NotFound, invalid
 from hub_booking.domain.model import HOLDING, BookingStatus, Principal
 from hub_booking.domain.verdict import wanted_holds
-from hub_booking.services import audit, bookings, notifications
+from hub_booking.services import audit, bookings, notifications, waitlist
 
 SCOPES = ("this", "following", "series")
 MATERIAL = ("starts_at", "ends_at", "attendees", "items")  # what approval was given for
@@ -74,11 +74,13 @@ async def _decide(
         await notifications.booking_changed(
             [booking_id], str(status), now, by=principal.user_id, **details
         )
+        if status == BookingStatus.REJECTED:
+            await waitlist.freed([booking_id], now)  # the waitlist hears of the freed slot
         return await _load(principal, booking_id)
 
 
 async def cancel(
-    principal: Principal, booking_id: int, scope: str, now: datetime
+    principal: Principal, booking_id: int, scope: str, now: datetime, *, reason: str = ""
 ) -> tuple[BookingView, list[int]]:
     """Cancel this booking, or with ``following``/``series`` the later (or all future)
     occurrences of its series. Members must cancel before the deadline; managers may
@@ -93,14 +95,31 @@ async def cancel(
         if not principal.manages(booking.hub_id):
             await _check_deadline(booking, [start for _, start in targets], now)
         ids = [booking_id for booking_id, _ in targets]
-        await db.set_status(
-            ids, BookingStatus.CANCELLED, now, decided_by=principal.user_id, decided_at=now
-        )
-        await audit.record(
-            principal.user_id, "booking.cancelled", "booking", booking_id, now, scope=scope, ids=ids
-        )
-        await notifications.booking_changed(ids, "cancelled", now, by=principal.user_id)
+        await cancel_bookings(principal.user_id, ids, now, reason=reason, scope=scope)
         return await _load(principal, booking_id), ids
+
+
+async def cancel_bookings(
+    user_id: int, ids: list[int], now: datetime, *, reason: str = "", **details: Any
+) -> None:
+    """The one cancelling step, for bookings the caller has checked and locked: the status
+    (with the reason), the audit row, the people told, the waitlist told of the freed
+    slots. A cancel, a closure and an association's suspension all end here."""
+    await db.set_status(
+        ids,
+        BookingStatus.CANCELLED,
+        now,
+        decided_by=user_id,
+        decided_at=now,
+        decision_reason=reason,
+    )
+    said = {"reason": reason[:200]} if reason else {}
+    await audit.record(
+        user_id, "booking.cancelled", "booking", ids[0], now, ids=ids, **details, **said
+    )
+    kind = "closed" if "closure_id" in details else "cancelled"  # the letter says why
+    await notifications.booking_changed(ids, kind, now, by=user_id, **said)
+    await waitlist.freed(ids, now)  # the waitlist hears of the freed slots
 
 
 async def _scope(booking: BookingView, scope: str, now: datetime) -> list[tuple[int, datetime]]:
@@ -139,6 +158,7 @@ async def expire_pending(now: datetime) -> list[int]:
             await db.set_status(ids, BookingStatus.EXPIRED, now)
             await audit.record(None, "booking.expired", "booking", None, now, ids=ids)
             await notifications.booking_changed(ids, "expired", now)
+            await waitlist.freed(ids, now)
     return ids
 
 
@@ -199,8 +219,10 @@ async def _reshape(
     if not manager:
         await _check_deadline(booking, [booking.starts_at], now)
     request = _as_request(booking, changes, override=booking.override and manager)
-    await held.lock_booker(request.association_id, list(request.items))
-    assessment = await bookings.assess(principal, request, now, language=language, moving=booking)
+    status = await held.lock_booker(request.association_id, list(request.items))
+    assessment = await bookings.assess(
+        principal, request, now, language=language, moving=booking, booker_status=status
+    )
     bookings.refuse_unless_ok(assessment)
     slot = assessment.verdict.kept[0]
     values = {k: v for k, v in changes.items() if k in ("title", "purpose", "attendees")}

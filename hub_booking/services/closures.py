@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from hub_booking import zones
-from hub_booking.db import catalogue, closures
+from hub_booking.db import catalogue, closures, hub_bookings
 from hub_booking.db.closures import NewClosure
 from hub_booking.db.engine import transaction
-from hub_booking.domain.errors import N_, Forbidden, Invalid, NotFound, Violation, invalid
+from hub_booking.domain.errors import (
+    N_,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Violation,
+    invalid,
+)
 from hub_booking.domain.model import ClosureView, Page, Principal
 from hub_booking.domain.wallclock import WallClockError, out_of_range, slot
-from hub_booking.services import audit
+from hub_booking.services import audit, booking_changes
 
 
 async def add(
@@ -24,6 +32,22 @@ async def add(
     now: datetime,
 ) -> ClosureView:
     """Close the hub, or one of its resources, over ``[start, end)`` (its managers)."""
+    new = await prepare(principal, hub_id, start, end, reason, resource_id)
+    async with transaction():
+        closure_id = await _record(principal.user_id, new, now)
+    return await _found(closure_id)
+
+
+async def prepare(
+    principal: Principal,
+    hub_id: int,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    resource_id: int | None,
+) -> NewClosure:
+    """A closure of the hub, or of one of its resources, checked and ready to record (its
+    managers only); nothing is written."""
     hub = await catalogue.hub(hub_id)
     if hub is None:
         raise NotFound(N_("This hub does not exist."))
@@ -47,24 +71,65 @@ async def add(
         reason=reason.strip(),
         created_by=principal.user_id,
     )
+    return new
+
+
+async def close_and_cancel(
+    principal: Principal, news: list[NewClosure], listed: frozenset[int], now: datetime
+) -> list[int]:
+    """Record prepared closures and cancel the holding bookings they hit, each with its
+    closure's reason (audited; the associations are told), in one transaction. Refused
+    (409, nothing written) when they hit a booking that is not among those ``listed`` to
+    the manager, e.g. one made since. Returns the ids cancelled."""
+    if any(not principal.manages(new.hub_id) for new in news):
+        raise Forbidden(N_("Only a manager of this hub can record closures."))
     async with transaction():
-        closure_id = await closures.insert(new, now)
-        await audit.record(
-            principal.user_id, "closure.added", "closure", closure_id, now, hub_id=hub_id
-        )
-    return await _found(closure_id)
+        hit: dict[int, int] = {}  # booking -> index of the first closure hitting it
+        for index, new in enumerate(news):
+            for booking, _, _ in await hub_bookings.holding_of_hub(
+                new.hub_id,
+                max(now, new.starts_at),
+                resource_id=new.resource_id,
+                until=new.ends_at,
+                lock=True,
+            ):
+                hit.setdefault(booking.id, index)
+        if not set(hit) <= listed:
+            raise Conflict(
+                N_("Other bookings are affected since the list was shown; check it again.")
+            )
+        for index, new in enumerate(news):
+            closure_id = await _record(principal.user_id, new, now)
+            ids = sorted(b for b, i in hit.items() if i == index)
+            if ids:
+                await booking_changes.cancel_bookings(
+                    principal.user_id, ids, now, reason=new.reason, closure_id=closure_id
+                )
+    return sorted(hit)
 
 
-async def listed(hub_id: int, limit: int, offset: int) -> Page[ClosureView]:
-    """A page of the hub's closures in time order (404 for an unknown hub)."""
+async def _record(user_id: int, new: NewClosure, now: datetime) -> int:
+    closure_id = await closures.insert(new, now)
+    await audit.record(user_id, "closure.added", "closure", closure_id, now, hub_id=new.hub_id)
+    return closure_id
+
+
+async def listed(
+    hub_id: int, limit: int, offset: int, *, ending_after: datetime | None = None
+) -> Page[ClosureView]:
+    """A page of the hub's closures in time order, those not ended by ``ending_after``
+    when given (404 for an unknown hub)."""
     if await catalogue.hub(hub_id) is None:
         raise NotFound(N_("This hub does not exist."))
-    return await closures.of_hub(hub_id, limit, offset)
+    return await closures.of_hub(hub_id, limit, offset, ending_after=ending_after)
 
 
-async def remove(principal: Principal, closure_id: int, now: datetime) -> None:
-    """Reopen what a closure closed (the hub's managers)."""
-    closure = await _found(closure_id)
+async def remove(
+    principal: Principal, closure_id: int, now: datetime, *, hub_id: int | None = None
+) -> None:
+    """Reopen what a closure closed (the hub's managers); with ``hub_id``, a closure of
+    another hub is not found (404)."""
+    closure = await _found(closure_id, hub_id)
     if not principal.manages(closure.hub_id):
         raise Forbidden(N_("Only a manager of this hub can record closures."))
     async with transaction():
@@ -84,8 +149,8 @@ def _check_times(start: datetime, end: datetime) -> None:
         raise Invalid(found)
 
 
-async def _found(closure_id: int) -> ClosureView:
-    closure = await closures.closure(closure_id)
+async def _found(closure_id: int, hub_id: int | None = None) -> ClosureView:
+    closure = await closures.closure(closure_id, hub_id)
     if closure is None:
         raise NotFound(N_("This closure does not exist."))
     return closure
