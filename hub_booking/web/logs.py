@@ -17,6 +17,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 _SECRETS = (
     re.compile(r"(?<![A-Za-z0-9])hb_[A-Za-z0-9_-]{16,}"),  # personal API tokens
     re.compile(r"(?<=/feeds/)[^/\s?#\"']+"),  # calendar feed URLs are their own secret
+    re.compile(r"(?<=/invitations/)[^/\s?#\"']+"),  # so are invitation and reset links
     re.compile(r"(?i)(?<=bearer )\S+"),
     re.compile(
         r"(?i)(?<=password=)[^&\s\"']+|(?<=hb_session=)[^;&\s\"']+|(?<=hb_csrf=)[^;&\s\"']+"

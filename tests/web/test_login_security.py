@@ -175,6 +175,8 @@ def test_secrets_never_reach_the_logs():
     )
     assert "Zk3p9sQ2LmXw" not in access
     assert access.endswith('"GET /feeds/[redacted] HTTP/1.1" 200')
+    link = _logged("%s", "POST /invitations/q7Vb2XnR0s-Kd9 HTTP/1.1")
+    assert "q7Vb2XnR0s-Kd9" not in link
     assert clean("plain text stays") == "plain text stays"
 
 
