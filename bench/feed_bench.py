@@ -75,7 +75,7 @@ from hub_booking.db.tables import (  # noqa: E402
 )
 from hub_booking.domain.model import BookingStatus, Principal  # noqa: E402
 from hub_booking.domain.rules import DEFAULT_OPENING_HOURS  # noqa: E402
-from hub_booking.services import accounts, feeds  # noqa: E402
+from hub_booking.services import accounts, feed_content, feeds  # noqa: E402
 from tests.servers import Server, run_cli, server_env  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -243,15 +243,17 @@ async def in_process_build(path: str, secret: str) -> dict[str, Any]:
     """Time and Python's peak allocation of opening and building a feed in this process."""
     token = path.removeprefix("/feeds/").removesuffix(".ics")
     began = time.perf_counter()
-    opened = await feeds.open_feed(token, datetime.now(UTC), secret, "fr")
+    opened = await feed_content.open_feed(token, datetime.now(UTC), secret, "fr")
     assert opened is not None
-    await feeds.build_feed(opened, "http://127.0.0.1")  # the first build: every event written
+    await feed_content.build_feed(
+        opened, "http://127.0.0.1"
+    )  # the first build: every event written
     first = time.perf_counter() - began
     tracemalloc.start()
     began = time.perf_counter()
-    opened = await feeds.open_feed(token, datetime.now(UTC), secret, "fr")
+    opened = await feed_content.open_feed(token, datetime.now(UTC), secret, "fr")
     assert opened is not None
-    body = await feeds.build_feed(opened, "http://127.0.0.1")
+    body = await feed_content.build_feed(opened, "http://127.0.0.1")
     seconds = time.perf_counter() - began
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -353,6 +355,8 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
     server: Server | None = None
     engine = None
     result: dict[str, Any] = {"engine": engine_name, "machine": machine()}
+    # The machine is shared: the load around a run says how far its figures can be trusted.
+    result["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     try:
         if engine_name == "postgres":
             result["machine"]["postgres"] = await _pg_version()
@@ -388,6 +392,7 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
         result["targets"] = TARGETS
         result["meets"] = _meets(result)
         result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         if server is not None:
             server.stop()

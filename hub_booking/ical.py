@@ -14,6 +14,7 @@ does not know, and clients with stale zone data would put every Moroccan date af
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, Protocol
@@ -30,8 +31,9 @@ STATUSES: dict[str, str] = {BookingStatus.PENDING: "TENTATIVE", BookingStatus.AP
 # A cancelled event no longer makes anyone busy.
 _TRANSPARENCY = {"TENTATIVE": "OPAQUE", "CONFIRMED": "OPAQUE", "CANCELLED": "TRANSPARENT"}
 # What RFC 5545 TEXT cannot carry: C0 controls other than tab and line breaks, DEL, and
-# the bidirectional overrides that could reverse what a calendar shows after them.
-_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# the bidirectional overrides that could reverse what a calendar shows after them; and the
+# byte order mark, which icalendar drops at the start of a value only.
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufeff]")
 _FOLD_AT = 75  # octets: content lines are folded before reaching this length
 
 
@@ -141,6 +143,11 @@ def occurrence(booking: BookingView) -> Occurrence:
         utc_text(booking.created_at),
         utc_text(booking.updated_at),
     )
+
+
+def epoch_text(seconds: int) -> str:
+    """Seconds since the epoch as iCalendar writes the instant in UTC (``20270209T140000Z``)."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(seconds))
 
 
 def utc_text(moment: datetime) -> str:

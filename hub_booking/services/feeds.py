@@ -1,42 +1,35 @@
-"""Calendar feeds: tokens their owners manage, and the feeds read with those tokens.
+"""Calendar feed tokens that their owners manage: create, list, rotate, revoke; what a reader
+may follow, and the links that subscribe a calendar app. Reading a feed is
+``services.feed_content``.
 
-A feed is read with its owner's rights *now*: a token is only a pointer to (owner, scope),
-so a member who leaves an association stops seeing its bookings in every feed at once.
-A feed's validators (ETag, Last-Modified) come from a one-query fingerprint of its data,
-so a client that already has the current version gets its 304 without the feed being built.
+A token is a secret URL shown once, at creation or rotation; only its keyed hash is kept.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import Protocol
+from datetime import datetime
+from urllib.parse import quote
 
-from hub_booking import ical
-from hub_booking.db import bookings as booking_rows
-from hub_booking.db import feeds as rows
+from hub_booking.db import feed_tokens as rows
 from hub_booking.db.engine import transaction
-from hub_booking.db.feeds import Feed, Names, Place, Selection
-from hub_booking.domain.bookings import Item
+from hub_booking.db.feed_tokens import Feed, Listed, Place
 from hub_booking.domain.errors import N_, NotFound, invalid
-from hub_booking.domain.model import BookingStatus, FeedScope, Page, Principal, display_name
+from hub_booking.domain.model import FeedScope, Page, Principal, display_name
 from hub_booking.i18n import translate
-from hub_booking.services import accounts, audit
+from hub_booking.services import audit
 from hub_booking.services.tokens import hash_secret
-from hub_booking.settings import LANGUAGES
 
-PAST = timedelta(days=90)
-AHEAD = timedelta(days=400)
-CANCELLED_KEPT = timedelta(days=30)
 MAX_LABEL = 100
-FORMAT = "feed-1"  # part of every ETag: change it when the feed's bytes change shape
-TOUCH_EVERY = timedelta(hours=1)  # last_used_at is written at most this often
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,128}")
 _NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Subscribing from a link: none of these is documented by its vendor as an interface; they
+# are the forms Google Calendar and Outlook on the web answer today (the manual route,
+# pasting the https URL, always works).
+GOOGLE = "https://calendar.google.com/calendar/r?cid={webcal}"
+OUTLOOK = "https://outlook.live.com/calendar/0/addfromweb?url={url}&name={name}"
+OFFICE = "https://outlook.office.com/calendar/0/addfromweb?url={url}&name={name}"
 
 
 @dataclass(frozen=True)
@@ -45,28 +38,19 @@ class Issued:
 
     feed: Feed
     url: str
+    place: Place | None = None
 
 
 @dataclass(frozen=True)
-class Version:
-    """The validators of a feed's current content."""
+class Subscription:
+    """The ways to subscribe a calendar app to a feed's URL, and the calendar's name."""
 
-    etag: str  # opaque, without quotes
-    last_modified: datetime
-
-
-@dataclass(frozen=True)
-class OpenFeed:
-    """A feed whose token, owner and scope were found, ready to be built if needed."""
-
-    feed: Feed
-    place: Place | None
-    selection: Selection
-    language: str
-    version: Version
-
-
-# --- tokens ---------------------------------------------------------------------------------
+    name: str
+    https: str  # to paste anywhere
+    webcal: str  # Apple Calendar, Outlook and others open it as a subscription
+    google: str
+    outlook: str  # Outlook.com and Outlook for personal accounts
+    office: str  # Outlook of Microsoft 365 (work or school accounts)
 
 
 async def create_feed(
@@ -89,7 +73,7 @@ async def create_feed(
         scope_id = None
     elif scope_id is None:
         raise invalid("id", "required", N_("This field is required."))
-    place = await _place(scope, scope_id)
+    place = None if scope_id is None else await rows.place(scope, scope_id)
     if not _may_create(principal, scope, scope_id, place):
         raise NotFound(N_("Not found."))
     token = secrets.token_urlsafe(32)
@@ -98,11 +82,20 @@ async def create_feed(
             principal.user_id, scope, scope_id, hash_secret(secret_key, token), label, language, now
         )
         await audit.record(principal.user_id, "feed.created", "feed", feed.id, now, scope=scope)
-    return Issued(feed, feed_url(base_url, token))
+    return Issued(feed, feed_url(base_url, token), place)
 
 
-async def list_feeds(principal: Principal, limit: int, offset: int) -> Page[Feed]:
+async def list_feeds(principal: Principal, limit: int, offset: int) -> Page[Listed]:
+    """A page of the caller's working feeds, newest first, with what each points at."""
     return await rows.owned(principal.user_id, limit, offset)
+
+
+async def get_feed(principal: Principal, feed_id: int) -> Listed:
+    """One of the caller's working feeds; anyone else's, or an unknown one, is not found."""
+    found = await rows.owned_one(principal.user_id, feed_id)
+    if found is None:
+        raise NotFound(N_("Not found."))
+    return found
 
 
 async def rotate_feed(
@@ -111,11 +104,12 @@ async def rotate_feed(
     """A new secret URL for one of the caller's feeds; the old URL answers 404 from now on."""
     token = secrets.token_urlsafe(32)
     async with transaction():
-        feed = await rows.replace_hash(principal.user_id, feed_id, hash_secret(secret_key, token))
-        if feed is None:
+        if not await rows.replace_hash(principal.user_id, feed_id, hash_secret(secret_key, token)):
             raise NotFound(N_("Not found."))
         await audit.record(principal.user_id, "feed.rotated", "feed", feed_id, now)
-    return Issued(feed, feed_url(base_url, token))
+        found = await rows.owned_one(principal.user_id, feed_id)
+    assert found is not None  # changed above, in the same transaction
+    return Issued(found.feed, feed_url(base_url, token), found.place)
 
 
 async def revoke_feed(principal: Principal, feed_id: int, now: datetime) -> None:
@@ -130,6 +124,48 @@ def feed_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/feeds/{token}.ics"
 
 
+def subscription(url: str, name: str) -> Subscription:
+    """The links that subscribe Apple Calendar, Google Calendar and Outlook to ``url``
+    (``webcal://`` is the same address: clients fetch it over https, or http for an http
+    address), each value percent-encoded whole."""
+    webcal = "webcal://" + url.split("://", 1)[-1]
+    encoded = {"url": quote(url, safe=""), "name": quote(name, safe="")}
+    return Subscription(
+        name=name,
+        https=url,
+        webcal=webcal,
+        google=GOOGLE.format(webcal=quote(webcal, safe="")),
+        outlook=OUTLOOK.format(**encoded),
+        office=OFFICE.format(**encoded),
+    )
+
+
+def subscribe(issued: Issued, language: str) -> Subscription:
+    """The links of a feed just issued, its calendar named in ``language``."""
+    return subscription(issued.url, calendar_name(issued.feed, issued.place, language))
+
+
+def calendar_name(feed: Feed, place: Place | None, language: str) -> str:
+    """What a feed's calendar is called: its label, else what it shows."""
+    if feed.label:
+        return feed.label
+    return scope_name(feed.scope, place, language)
+
+
+def scope_name(scope: FeedScope, place: Place | None, language: str) -> str:
+    """What a feed shows, in ``language``: "My bookings", a hub, a hub's room, an
+    association (empty when that is gone)."""
+    if scope == FeedScope.ME:
+        return translate(language, N_("My bookings"))
+    if place is None:
+        return ""
+    name = display_name(place.name_fr, place.name_ar, language)
+    if scope == FeedScope.RESOURCE:
+        resource = display_name(place.resource_name_fr, place.resource_name_ar, language)
+        return f"{name} – {resource}"
+    return name
+
+
 def _checked_label(label: str) -> str:
     label = label.strip()
     if len(label) > MAX_LABEL or _NOT_TEXT.search(label):
@@ -140,16 +176,6 @@ def _checked_label(label: str) -> str:
             max=MAX_LABEL,
         )
     return label
-
-
-async def _place(scope: FeedScope, scope_id: int | None) -> Place | None:
-    if scope_id is None:
-        return None
-    if scope == FeedScope.HUB:
-        return await rows.hub_place(scope_id)
-    if scope == FeedScope.RESOURCE:
-        return await rows.resource_place(scope_id)
-    return await rows.association_place(scope_id)
 
 
 def _may_create(p: Principal, scope: FeedScope, scope_id: int | None, place: Place | None) -> bool:
@@ -166,245 +192,103 @@ def _may_create(p: Principal, scope: FeedScope, scope_id: int | None, place: Pla
     return place.hub_id in p.managed_hubs
 
 
-def _may_read(p: Principal, scope: FeedScope, scope_id: int | None, place: Place | None) -> bool:
-    """Whether a feed still shows anything to its owner: the scope exists and, for an
-    association, the owner still belongs to it (hubs and resources are public)."""
-    if scope == FeedScope.ME:
-        return True
-    if place is None:
-        return False
-    if scope == FeedScope.ASSOCIATION:
-        return p.is_platform_admin or (scope_id is not None and p.is_member_of(scope_id))
-    return True
+# --- what a reader may follow, for the pages ------------------------------------------------
+
+MAX_HUBS_OFFERED = 200  # a platform admin manages every hub: the API reaches the rest
+_TARGET = re.compile(r"(me)|(resource|hub|association):([0-9]{1,10})")
+MAX_ID = 2**31 - 1
 
 
-# --- reading a feed -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Choice:
+    """Something a feed may show, as a form sends it (``target``) and by name."""
+
+    target: str
+    name: str
 
 
-async def open_feed(
-    token: str, now: datetime, secret_key: str, default_language: str
-) -> OpenFeed | None:
-    """Token → feed → owner (with their current rights) → scope and fingerprint (one query);
-    None when any of them is missing, revoked, malformed or no longer visible (the caller
-    answers every such case alike). Four queries, whatever the feed holds."""
-    if not _TOKEN.fullmatch(token):
+@dataclass(frozen=True)
+class HubChoices:
+    hub: Choice
+    resources: list[Choice]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the reader may make feeds of: themselves, their associations, the hubs they
+    manage with their rooms and equipment."""
+
+    me: Choice
+    associations: list[Choice]
+    hubs: list[HubChoices]
+
+
+def target(scope: FeedScope | str, scope_id: int | None) -> str:
+    """How a form names a feed's scope: ``me``, ``hub:3``, ``resource:12``..."""
+    return "me" if scope == FeedScope.ME else f"{scope}:{scope_id}"
+
+
+def read_target(text: str) -> tuple[FeedScope, int | None] | None:
+    """A form's ``target`` as (scope, id); None when it cannot be one."""
+    found = _TARGET.fullmatch(text)
+    if found is None:
         return None
-    feed = await rows.by_hash(hash_secret(secret_key, token))
-    if feed is None:
-        return None
-    owner = await accounts.load_principal(feed.user_id)
-    if owner is None:
-        return None
-    day = _day(now)
-    selection = _selection(feed, owner, day)
-    place, fingerprint = await rows.fingerprint(selection)
-    if not _may_read(owner, feed.scope, feed.scope_id, place):
-        return None
-    if feed.last_used_at is None or now - feed.last_used_at >= TOUCH_EVERY:
-        await rows.touch(feed.id, now)
-    language = _language(feed, owner, default_language)
-    parts = (
-        FORMAT,
-        feed.scope,
-        feed.scope_id,
-        language,
-        _calendar_name(feed, owner, place, language),
-        place.titles_public if place else None,
-        sorted(owner.managed_hubs),
-        sorted(owner.memberships),
-        owner.is_platform_admin,
-        day.date().isoformat(),
-        fingerprint,
+    if found.group(1):
+        return FeedScope.ME, None
+    number = int(found.group(3))
+    return (FeedScope(found.group(2)), number) if 1 <= number <= MAX_ID else None
+
+
+async def choices(principal: Principal, language: str) -> Choices:
+    """The scopes the reader may create feeds of, named in ``language`` (a platform
+    admin is offered the hubs; any association or hub remains reachable by the API)."""
+    found = await rows.offered(sorted(principal.memberships), principal, MAX_HUBS_OFFERED)
+
+    def choice(scope: FeedScope, item_id: int, fr: str, ar: str) -> Choice:
+        return Choice(target(scope, item_id), display_name(fr, ar, language))
+
+    associations = [choice(FeedScope.ASSOCIATION, *a) for a in found.associations]
+    rooms: dict[int, list[Choice]] = {}
+    for resource_id, hub_id, fr, ar in found.resources:
+        rooms.setdefault(hub_id, []).append(choice(FeedScope.RESOURCE, resource_id, fr, ar))
+    hubs = [HubChoices(choice(FeedScope.HUB, *hub), rooms.get(hub[0], [])) for hub in found.hubs]
+    me = Choice("me", translate(language, N_("My bookings")))
+    return Choices(me, sorted(associations, key=lambda c: c.name), hubs)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One of the reader's feeds as the account page lists it."""
+
+    feed: Feed
+    name: str  # the calendar's name
+    shows: str  # what it shows ("" when that is gone: the feed then answers 404)
+
+
+@dataclass(frozen=True)
+class Overview:
+    entries: list[Entry]
+    total: int
+    choices: Choices
+
+
+MAX_LISTED = 100
+
+
+async def overview(principal: Principal, language: str) -> Overview:
+    """The reader's feeds (the newest ``MAX_LISTED``) and what they may make feeds of."""
+    found = await rows.owned(principal.user_id, MAX_LISTED, 0)
+    entries = [entry(listed, language) for listed in found.items]
+    return Overview(entries, found.total, await choices(principal, language))
+
+
+async def get_entry(principal: Principal, feed_id: int, language: str) -> Entry:
+    """One of the reader's feeds, as listed (not found: anyone else's, or revoked)."""
+    return entry(await get_feed(principal, feed_id), language)
+
+
+def entry(listed: Listed, language: str) -> Entry:
+    feed, place = listed.feed, listed.place
+    return Entry(
+        feed, calendar_name(feed, place, language), scope_name(feed.scope, place, language)
     )
-    etag = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    last_modified = max(fingerprint.last_change or day, day)
-    return OpenFeed(feed, place, selection, language, Version(etag, last_modified))
-
-
-def _language(feed: Feed, owner: Principal, default: str) -> str:
-    for candidate in (feed.language, owner.language):
-        if candidate in LANGUAGES:
-            return str(candidate)
-    return default
-
-
-def _day(now: datetime) -> datetime:
-    """The start of ``now``'s UTC day: windows move by whole days, so a day's reads agree."""
-    return datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
-
-
-def _selection(feed: Feed, owner: Principal, day: datetime) -> Selection:
-    """From 90 days back to 400 ahead of ``day``, and what was cancelled in the last 30."""
-    return Selection(
-        feed.scope,
-        feed.scope_id,
-        owner,
-        start=day - PAST,
-        end=day + AHEAD + timedelta(days=1),
-        cancelled_since=day - CANCELLED_KEPT,
-    )
-
-
-async def build_feed(opened: OpenFeed, base_url: str) -> bytes:
-    """The feed's calendar: its bookings and the names they mention, in a fixed number of
-    queries; each event told as its owner may read it, and written once for all builds."""
-    found = await rows.bookings(opened.selection)
-    names = await rows.names(found)
-    texts = _Texts(names, opened.language, base_url)
-    context = WRITTEN.context(opened.language, base_url, names)
-    owner = opened.selection.owner
-    public = bool(opened.place and opened.place.titles_public)
-    write = ical.EventWriter()
-    events = []
-    for booking in found:
-        detailed = public or _shown_to(owner, booking)
-        key = (context, booking, detailed)
-        event = WRITTEN.get(key)
-        if event is None:
-            event = WRITTEN.put(key, write(booking, texts(booking, detailed)))
-        events.append(event)
-    name = _calendar_name(opened.feed, owner, opened.place, opened.language)
-    return ical.feed(name, events)
-
-
-class _Written:
-    """Events already written, by everything they are written from: the row as read (with
-    its revision and last change), whether its details are shown, and the language, names
-    and base URL (the context). A feed built again after one change writes one event, not
-    thousands. Pure memoisation, per process, bounded: two generations of ``limit`` events
-    (the older is dropped when the newer fills)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._new: dict[tuple[object, ...], bytes] = {}
-        self._old: dict[tuple[object, ...], bytes] = {}
-        self._contexts: dict[tuple[object, ...], int] = {}
-        self._numbers = itertools.count()  # never reused, so no old event can match
-
-    def context(self, language: str, base_url: str, names: Names) -> int:
-        """A small number standing for what every event of a build shares."""
-        key = (
-            language,
-            base_url,
-            tuple(sorted(names.hubs.items())),
-            tuple(sorted(names.resources.items())),
-            tuple(sorted(names.associations.items())),
-        )
-        number = self._contexts.get(key)
-        if number is None:
-            if len(self._contexts) >= self.limit:
-                self._contexts.clear()
-            number = self._contexts[key] = next(self._numbers)
-        return number
-
-    def get(self, key: tuple[object, ...]) -> bytes | None:
-        found = self._new.get(key)
-        if found is None and (found := self._old.get(key)) is not None:
-            self._new[key] = found
-        return found
-
-    def put(self, key: tuple[object, ...], event: bytes) -> bytes:
-        if len(self._new) >= self.limit:
-            self._old, self._new = self._new, {}
-        self._new[key] = event
-        return event
-
-
-WRITTEN = _Written(limit=20_000)
-
-
-def _shown_to(owner: Principal, booking: Shown) -> bool:
-    """Titles and associations: for the hub's managers and the booking's association."""
-    return booking.hub_id in owner.managed_hubs or owner.is_member_of(booking.association_id)
-
-
-def _calendar_name(feed: Feed, owner: Principal, place: Place | None, language: str) -> str:
-    if feed.label:
-        return feed.label
-    if place is None:
-        return translate(language, N_("My bookings"))
-    name = display_name(place.name_fr, place.name_ar, language)
-    if feed.scope == FeedScope.RESOURCE:
-        resource = display_name(place.resource_name_fr, place.resource_name_ar, language)
-        return f"{name} – {resource}"
-    return name
-
-
-# --- one booking as a file ------------------------------------------------------------------
-
-
-async def booking_file(
-    principal: Principal, booking_id: int, now: datetime, language: str, base_url: str
-) -> tuple[str, bytes]:
-    """(file name, calendar) of one booking the caller may see, or of its whole series,
-    with the same UIDs and SEQUENCEs as in the feeds."""
-    booking = await booking_rows.view(principal, booking_id)
-    if booking is None:
-        raise NotFound(N_("Not found."))
-    found = [booking]
-    if booking.series_id is not None:
-        found = await rows.series(principal, booking.series_id)
-    texts = _Texts(await rows.names(found), language, base_url)
-    entries = [(b, texts(b, True)) for b in found]
-    calendar = ical.document(booking.title, entries, now)
-    return f"booking-{booking.id}.ics", calendar
-
-
-# --- what an event says ---------------------------------------------------------------------
-
-
-class Shown(Protocol):
-    """What an event's texts are made of (a ``BookingView`` or a feed's row)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def hub_id(self) -> int: ...
-    @property
-    def association_id(self) -> int: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def items(self) -> tuple[Item, ...]: ...
-
-
-class _Texts:
-    """What events say, in one language: the summary (the title, or "Booked" to those who
-    may not read it), the location (hub and rooms), the description (association, items,
-    link back). Bookings alike but for their link share everything else, worked out once."""
-
-    def __init__(self, names: Names, language: str, base_url: str) -> None:
-        self.names, self.language, self.base_url = names, language, base_url.rstrip("/")
-        self.booked = translate(language, N_("Booked"))
-        self.pending = translate(language, N_("Awaiting approval"))
-        self._known: dict[tuple[object, ...], tuple[str, str]] = {}
-
-    def __call__(self, booking: Shown, detailed: bool) -> ical.EventText:
-        pending = booking.status == BookingStatus.PENDING
-        key = (booking.hub_id, booking.items, pending, detailed and booking.association_id)
-        known = self._known.get(key)
-        if known is None:
-            known = self._known[key] = self._shared(booking, pending, detailed)
-        location, description = known
-        if not detailed:
-            return ical.EventText(self.booked, location, description)
-        url = f"{self.base_url}/bookings/{booking.id}"
-        return ical.EventText(booking.title, location, "\n".join((description, url)).lstrip(), url)
-
-    def _shared(self, booking: Shown, pending: bool, detailed: bool) -> tuple[str, str]:
-        language, names = self.language, self.names
-        rooms, items = [], []
-        for item in booking.items:
-            fr, ar, is_space = names.resources.get(item.resource_id, ("", "", False))
-            name = display_name(fr, ar, language)
-            rooms += [name] if is_space else []
-            items.append(f"{name} × {item.quantity}" if item.quantity > 1 else name)
-        hub = display_name(*names.hubs.get(booking.hub_id, ("", "")), language)
-        location = ", ".join(part for part in (hub, *rooms) if part)
-        lines = [self.pending] if pending else []
-        if detailed:
-            association = names.associations.get(booking.association_id, ("", ""))
-            lines.append(display_name(*association, language))
-        return location, "\n".join([*lines, *items])

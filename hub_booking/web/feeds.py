@@ -20,7 +20,7 @@ from litestar.params import FromPath
 
 from hub_booking.domain.errors import N_
 from hub_booking.i18n import translate
-from hub_booking.services import feeds
+from hub_booking.services import feed_content as feeds
 from hub_booking.web.api.fields import IdParam
 from hub_booking.web.auth import principal_of, signed_in
 from hub_booking.web.language import language_of

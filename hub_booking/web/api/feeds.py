@@ -8,7 +8,7 @@ import msgspec
 from litestar import Request, delete, get, post
 from litestar.params import JSONBody
 
-from hub_booking.db.feeds import Feed
+from hub_booking.db.feed_tokens import Listed
 from hub_booking.domain.model import FeedScope, Page
 from hub_booking.services import feeds
 from hub_booking.web.api import shapes
@@ -44,8 +44,8 @@ async def create_feed(request: Request, data: JSONBody[FeedBody]) -> dict[str, A
 
 @get("/feeds", summary="The caller's calendar feeds (never their URLs)")
 async def list_feeds(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-    found: Page[Feed] = await feeds.list_feeds(principal_of(request), limit, offset)
-    return shapes.page_of(found, _shape)
+    found: Page[Listed] = await feeds.list_feeds(principal_of(request), limit, offset)
+    return shapes.page_of(found, lambda listed: _shape(listed.feed))
 
 
 @post("/feeds/{feed_id:int}/rotate", status_code=200, summary="Give a feed a new secret URL")
@@ -66,7 +66,7 @@ async def revoke_feed(request: Request, feed_id: IdParam) -> None:
     await feeds.revoke_feed(principal_of(request), feed_id, request.app.state.clock())
 
 
-def _shape(feed: Feed) -> dict[str, Any]:
+def _shape(feed: feeds.Feed) -> dict[str, Any]:
     return {
         "id": feed.id,
         "scope": str(feed.scope),
