@@ -12,7 +12,8 @@ with the tests' fixed cast (a hub, its manager, two associations and their membe
       local aiosmtpd on 127.0.0.1 in its own process (``python -m tests.smtp``): mails/s,
       counted at the server, duplicates by Message-ID (target >= 200);
   (b) idle CPU: the scheduler of ``hub-booking worker`` (every job: dispatch every 30 s,
-      expiry, reminders, digests) running for ``--idle`` seconds with nothing due, the mail
+      expiry, reminders, digests, the waitlist's sweep, no-shows) running for ``--idle``
+      seconds with nothing due, the mail
       server stopped: CPU seconds of this process / wall seconds (target < 1 % of one core).
 
 Figures go to ``bench/results/dispatch_<engine>.json`` with the machine's description.
@@ -136,8 +137,10 @@ async def idle_cpu(settings: Settings, seconds: float) -> dict[str, Any]:
         before = cpu_seconds()
         await job()
         jobs[name] = round((cpu_seconds() - before) * 1000, 2)
-    # Each minute: two dispatch runs, one expiry, one digest check, a fifth of a replan.
+    # Each minute: two dispatch runs, one expiry, one digest check, a fifth of a replan, one
+    # waitlist sweep and one no-show check.
     per_minute = 2 * jobs["dispatch"] + jobs["expire"] + jobs["digests"] + jobs["reminders"] / 5
+    per_minute += jobs["waitlist"] + jobs["no_shows"]
     return {
         "seconds": round(elapsed, 2),
         "cpu_seconds": round(used, 4),

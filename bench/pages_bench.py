@@ -16,7 +16,10 @@ for a week about four months ahead:
   (d) the day view of the whole hub with 8 concurrent clients: requests/s (and its median
       one at a time, and size);
   (e) the SQL queries each page runs, counted in-process (the app on the same database,
-      every statement Piccolo sends).
+      every statement Piccolo sends);
+  (f) for (a), (c) and the day view one at a time, the server process's CPU time per request
+      (user + system, every thread, from /proc): what a request costs whatever else the
+      shared machine runs, where the latencies grow with the load.
 
 Figures go to ``bench/results/pages_<engine>.json``. Targets (issue 8): (a) median <= 12 ms,
 HTML <= 64 KB; (b) and (d) >= 150 requests/s. Only 127.0.0.1 is ever contacted.
@@ -94,13 +97,25 @@ def addresses(monday: date) -> dict[str, tuple[str, dict[str, str]]]:
     }
 
 
-async def one_at_a_time(url: str, token: str, path: str, headers: dict[str, str]) -> dict:
-    """Median and p95 one request at a time, the page's size and its gzip-compressed size."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def one_at_a_time(
+    url: str, token: str, path: str, headers: dict[str, str], pid: int | None = None
+) -> dict:
+    """Median and p95 one request at a time, the page's size and its gzip-compressed size,
+    and the server's CPU time per request (``pid``: the server process)."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     size = 0
+    cpu_at_start = 0.0
     async with PageWire(url) as wire:
         for i in range(WARM_UP + SEQUENTIAL):
+            if i == WARM_UP and pid is not None:
+                cpu_at_start = cpu_seconds(pid)
             began = time.perf_counter()
             status, body, _ = await wire.get(path, token, headers)
             elapsed = time.perf_counter() - began
@@ -108,10 +123,12 @@ async def one_at_a_time(url: str, token: str, path: str, headers: dict[str, str]
                 latencies.append(elapsed)
                 statuses[status] += 1
                 size = len(body)
+        cpu = (cpu_seconds(pid) - cpu_at_start) / SEQUENTIAL if pid is not None else None
         _, zipped, sent = await wire.get(path, token, {**headers, "Accept-Encoding": "gzip"})
     return {
         "requests": SEQUENTIAL,
         **base.summary_ms(latencies),
+        "server_cpu_ms_per_request": round(cpu * 1000, 2) if cpu is not None else None,
         "html_bytes": size,
         "html_kb": round(size / 1024, 1),
         "gzip_bytes": len(zipped) if sent.get("content-encoding") == "gzip" else None,
@@ -228,14 +245,15 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
         server = Server(env, workdir / "server.log", timeout=base.STARTUP_TIMEOUT_S)
         await asyncio.to_thread(server.start)
         week, partial, day = pages["week"], pages["next_week_partial"], pages["day"]
+        pid = server.process.pid if server.process is not None else None
         print(f"[{engine_name}] (a) week, one at a time", flush=True)
-        result["week"] = await one_at_a_time(server.url, token, *week)
+        result["week"] = await one_at_a_time(server.url, token, *week, pid=pid)
         print(f"[{engine_name}] (b) week, {CONCURRENCY} clients", flush=True)
         result["week_concurrent"] = await concurrently(server.url, token, *week)
         print(f"[{engine_name}] (c) next week's htmx partial", flush=True)
-        result["next_week_partial"] = await one_at_a_time(server.url, token, *partial)
+        result["next_week_partial"] = await one_at_a_time(server.url, token, *partial, pid=pid)
         print(f"[{engine_name}] (d) day, {CONCURRENCY} clients", flush=True)
-        result["day"] = await one_at_a_time(server.url, token, *day)
+        result["day"] = await one_at_a_time(server.url, token, *day, pid=pid)
         result["day_concurrent"] = await concurrently(server.url, token, *day)
         result["targets"] = TARGETS
         result["meets"] = {
@@ -279,6 +297,11 @@ def table(results: list[dict[str, Any]]) -> str:
         ),
         ("week page, p95 ms", "", *(f"{r['week']['p95_ms']:.1f}" for r in results)),
         (
+            "week page, server CPU ms/request",
+            "",
+            *(f"{r['week']['server_cpu_ms_per_request']}" for r in results),
+        ),
+        (
             "week page, KB (gzip B)",
             "<= 64",
             *(
@@ -302,6 +325,11 @@ def table(results: list[dict[str, Any]]) -> str:
             *(f"{r['next_week_partial']['html_kb']}" for r in results),
         ),
         ("day page, median ms", "", *(f"{r['day']['median_ms']:.1f}" for r in results)),
+        (
+            "day page, server CPU ms/request",
+            "",
+            *(f"{r['day']['server_cpu_ms_per_request']}" for r in results),
+        ),
         ("day page, KB", "", *(f"{r['day']['html_kb']}" for r in results)),
         (
             "day page, 8 clients, req/s",

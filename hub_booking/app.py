@@ -27,6 +27,7 @@ from hub_booking import zones
 from hub_booking.clock import utc_now
 from hub_booking.db import engine as db
 from hub_booking.i18n import format_datetime, translations
+from hub_booking.services import waitlist
 from hub_booking.settings import Settings
 from hub_booking.web import api, feeds, logs, pages
 from hub_booking.web.auth import AuthMiddleware, CSRFUnlessBearer, csrf_config, current_language
@@ -90,6 +91,7 @@ def create_app(
                 await db.stop(engine)
 
     logs.install()
+    waitlist.configure(settings)  # how long a freed slot is held for the waitlist
     return Litestar(
         route_handlers=[
             healthz,

@@ -7,7 +7,9 @@ a worker that was stopped or slow run a late job once, not once per missed tick.
 
 Jobs: dispatch due notifications (every 30 s, and at start), expire pending requests whose
 start has passed (every minute), keep reminders on their booking's time (every 5 minutes),
-queue the managers' daily digests (checked every minute, due at 07:30 on each hub's clock).
+queue the managers' daily digests (checked every minute, due at 07:30 on each hub's clock),
+pass lapsed waitlist holds on and offer freed slots (every minute), release the rest of the
+slot of bookings nobody checked in to where the hub requires it (every minute).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from hub_booking import zones
 from hub_booking.clock import utc_now
 from hub_booking.mail import Mailer, mailer_for
-from hub_booking.services import booking_changes, notifications
+from hub_booking.services import booking_changes, no_shows, notifications, waitlist
 from hub_booking.services.dispatch import LEASE, Dispatcher
 from hub_booking.settings import Settings
 
@@ -48,6 +50,7 @@ class Worker:
         lease: timedelta = LEASE,
     ) -> None:
         self.settings, self.clock = settings, clock
+        waitlist.configure(settings)
         self.dispatch_every = dispatch_every
         self.dispatcher = Dispatcher(
             mailer or mailer_for(settings), settings.base_url, clock, lease=lease
@@ -61,6 +64,8 @@ class Worker:
             "expire": lambda: booking_changes.expire_pending(self.clock()),
             "reminders": lambda: notifications.replan_reminders(self.clock()),
             "digests": lambda: notifications.queue_digests(self.clock()),
+            "waitlist": lambda: waitlist.tick(self.clock()),
+            "no_shows": lambda: no_shows.release(self.clock()),
         }
 
     def start(self) -> None:
@@ -80,6 +85,8 @@ class Worker:
             "expire": 60.0,
             "reminders": 300.0,
             "digests": 60.0,
+            "waitlist": 60.0,
+            "no_shows": 60.0,
         }
         for name, job in self.jobs().items():
             # next_run_time=None would add the job paused: leave it out for the others.

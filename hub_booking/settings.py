@@ -37,6 +37,8 @@ class Settings:
     var_dir: Path = Path("var")
     # Peers whose X-Forwarded-For is believed (IPs or CIDRs); empty: the peer is the client.
     trusted_proxies: tuple[str, ...] = ()
+    # How long a slot freed for the first waiting association is kept for it (waitlist).
+    waitlist_hold_hours: int = 12
 
     def __post_init__(self) -> None:
         _check_database_url(self.database_url)
@@ -61,6 +63,8 @@ class Settings:
                     f"{PREFIX}DATABASE_URL: SQLite in production needs "
                     f"{PREFIX}ALLOW_SQLITE_IN_PRODUCTION=1"
                 )
+        if not 1 <= self.waitlist_hold_hours <= 168:
+            raise SettingsError(f"{PREFIX}WAITLIST_HOLD_HOURS: a whole number of hours, 1 to 168")
         if self.secret_key and len(self.secret_key) < 32:
             raise SettingsError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
 
@@ -106,6 +110,7 @@ class Settings:
             trusted_proxies=tuple(
                 part.strip() for part in (get("TRUSTED_PROXIES") or "").split(",") if part.strip()
             ),
+            waitlist_hold_hours=_hours("WAITLIST_HOLD_HOURS", get("WAITLIST_HOLD_HOURS", "12")),
         )
 
 
@@ -121,6 +126,13 @@ def _flag(name: str, value: str) -> bool:
     if lowered in ("off", "0", "false", "no"):
         return False
     raise SettingsError(f"{PREFIX}{name}: expected on or off, got {value!r}")
+
+
+def _hours(name: str, value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}: expected a whole number of hours") from None
 
 
 def _check_networks(networks: tuple[str, ...]) -> None:

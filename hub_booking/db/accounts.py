@@ -248,3 +248,81 @@ async def _principal(user: dict[str, Any] | None) -> Principal | None:
         managed_hubs=frozenset(r["id"] for r in roles if r["role"] is None),
         memberships={r["id"]: MemberRole(r["role"]) for r in roles if r["role"] is not None},
     )
+
+
+# Hub managers and accounts made in bulk, for the platform admin's pages (admin helper)
+
+
+@dataclass(frozen=True)
+class HubManagerInfo:
+    hub_id: int
+    user_id: int
+    email: str
+    name: str
+
+
+async def hub_managers(hub_ids: list[int]) -> list[HubManagerInfo]:
+    """The managers of these hubs, by email."""
+    if not hub_ids:
+        return []
+    query = HubManager.select(
+        HubManager.hub,
+        HubManager.user,
+        HubManager.user.email.as_alias("email"),
+        HubManager.user.name.as_alias("name"),
+    ).where(HubManager.hub.is_in(hub_ids))
+    rows = await query.order_by(HubManager.user.email)
+    return [HubManagerInfo(r["hub"], r["user"], r["email"], r["name"]) for r in rows]
+
+
+async def add_hub_manager(user_id: int, hub_id: int) -> bool:
+    """Make the user a manager of the hub; False (nothing changed) when already one."""
+    query = HubManager.insert(HubManager(user=user_id, hub=hub_id)).on_conflict(
+        (HubManager.user, HubManager.hub), "DO NOTHING"
+    )
+    return bool(await query.returning(HubManager.id))
+
+
+async def remove_hub_manager(user_id: int, hub_id: int) -> bool:
+    """The user no longer manages the hub; False when they did not."""
+    where = (HubManager.user == user_id) & (HubManager.hub == hub_id)
+    return bool(await HubManager.delete().where(where).returning(HubManager.id))
+
+
+async def existing_emails(emails: list[str]) -> set[str]:
+    """Which of these (normalised) emails have an account."""
+    found: set[str] = set()
+    for start in range(0, len(emails), _BATCH):
+        batch = emails[start : start + _BATCH]
+        rows = await AppUser.select(AppUser.email).where(AppUser.email.is_in(batch))
+        found.update(row["email"] for row in rows)
+    return found
+
+
+async def ensure_people(names: dict[str, str], now: datetime) -> dict[str, int]:
+    """The account ids of these (normalised) emails; an account without a password is made,
+    named as given, for each email that has none (existing accounts are left as they are)."""
+    emails = list(names)
+    for start in range(0, len(emails), _BATCH):
+        batch = emails[start : start + _BATCH]
+        args = [
+            value
+            for email in batch
+            for value in (email, names[email] or email.split("@")[0], now.astimezone(UTC))
+        ]
+        await AppUser.raw(  # plain SQL, a batch per statement (an import holds the lock)
+            "INSERT INTO app_user (email, name, password_hash, language, is_active,"
+            " is_platform_admin, created_at) VALUES "
+            + ", ".join(["({}, {}, NULL, '', TRUE, FALSE, {})"] * len(batch))
+            + " ON CONFLICT (email) DO NOTHING",
+            *args,
+        )
+    ids: dict[str, int] = {}
+    for start in range(0, len(emails), _BATCH):
+        batch = emails[start : start + _BATCH]
+        query = AppUser.select(AppUser.id, AppUser.email).where(AppUser.email.is_in(batch))
+        ids.update({row["email"]: row["id"] for row in await query})
+    return ids
+
+
+_BATCH = 500  # rows per statement: well under SQLite's limit of bound variables

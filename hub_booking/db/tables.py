@@ -178,6 +178,9 @@ class Booking(Table):
     revision = Integer(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # Front-desk check-in (the manager's "Today" page): when, and by whom.
+    checked_in_at = Timestamptz(null=True, default=None)
+    checked_in_by = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True)
 
 
 class BookingItem(Table):
@@ -236,6 +239,8 @@ class Notification(Table):
     last_error = Text(default="")
     failed_at = Timestamptz(null=True, default=None)
     booking = ForeignKey(Booking, on_delete=OnDelete.cascade, null=True, index=True)
+    # In-app: the same row is the reader's notification; read (or not) on /notifications.
+    read_at = Timestamptz(null=True, default=None)
 
 
 class AppState(Table):
@@ -280,6 +285,61 @@ class IdempotencyKey(Table):
     created_at = Timestamptz()
 
 
+class Invitation(Table):
+    """A one-time link (an invitation, a password reset, or an invitation to join an
+    association) kept only as a keyed hash of its token; what it grants is applied when it
+    is used. ``purpose`` is ``invite``, ``reset`` or ``join``."""
+
+    id: Serial
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    purpose = Varchar(length=16, default="invite")
+    association = ForeignKey(Association, on_delete=OnDelete.cascade, null=True, default=None)
+    role = Varchar(length=16, default="")
+    hub = ForeignKey(Hub, on_delete=OnDelete.cascade, null=True, default=None)
+    created_by = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(index=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class NotificationPreference(Table, tablename="notification_preference"):
+    """What a user wants to be told: reminder times (minutes before the start; empty: none),
+    the groups of mail turned off, and whether to be reminded of all their associations'
+    bookings. No row: the defaults."""
+
+    id: Serial
+    user = ForeignKey(AppUser, on_delete=OnDelete.cascade, null=False, unique=True)
+    reminder_minutes = JSON(default=[1440, 60])
+    mail_off = JSON(default=[])
+    association_reminders = Boolean(default=False)
+    updated_at = Timestamptz()
+
+
+class WaitlistEntry(Table, tablename="waitlist_entry"):
+    """An association waiting for a held slot (resources and time). When it frees, the
+    first waiting entry that fits gets ``offer``: a booking row in the ``offered`` state that
+    holds the slot until ``hold_until``; confirming books it (``booking``).
+    ``status``: waiting, offered, booked, lapsed, left or gone."""
+
+    id: Serial
+    association = ForeignKey(Association, on_delete=OnDelete.cascade, null=False, index=True)
+    user = ForeignKey(AppUser, on_delete=OnDelete.set_null, null=True)
+    hub = ForeignKey(Hub, on_delete=OnDelete.cascade, null=False, index=True)
+    title = Varchar(length=200)
+    attendees = Integer(default=1)
+    items = JSON(default={})  # {"resource id": units}
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    status = Varchar(length=16, default="waiting", index=True)
+    offer = ForeignKey(Booking, on_delete=OnDelete.set_null, null=True, default=None)
+    hold_until = Timestamptz(null=True, default=None)
+    booking = ForeignKey(Booking, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     Region,
     Hub,
@@ -300,4 +360,7 @@ TABLES: tuple[type[Table], ...] = (
     AppState,
     FeedToken,
     IdempotencyKey,
+    Invitation,
+    NotificationPreference,
+    WaitlistEntry,
 )

@@ -26,6 +26,7 @@ class BookingRequest:
     rrule: str | None = None
     on_conflict: str = "fail"
     override: bool = False
+    override_reason: str = ""  # why a manager set the rules aside (kept in the audit log)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class BookingView:
     updated_at: datetime
     decision: Decision | None = None
     items: tuple[Item, ...] = field(default_factory=tuple)
+    checked_in_at: datetime | None = None  # front-desk check-in (None: not checked in)
+    checked_in_by: int | None = None
 
 
 def request_violations(request: BookingRequest) -> list[Violation]:

@@ -70,6 +70,9 @@ class BookingStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    # A waitlist's hold: the slot kept for the association it is offered to (its items hold,
+    # so the one conflict guarantee covers it) until it confirms or the hold lapses.
+    OFFERED = "offered"
 
 
 HOLDING = frozenset({BookingStatus.PENDING, BookingStatus.APPROVED})

@@ -7,7 +7,7 @@ what a valid rule set is, so hubs and resources can store them from the start.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from hub_booking.domain.errors import N_, Violation
@@ -38,7 +38,11 @@ RULE_BOUNDS: dict[str, tuple[int, int]] = {
 }
 NUMBER_RULES = ("weekly_quota_hours", "monthly_quota_hours")
 INTEGER_RULES = tuple(key for key in RULE_BOUNDS if key not in NUMBER_RULES)
-RULE_KEYS = (*INTEGER_RULES, *NUMBER_RULES, "opening_hours")
+# Switches (true or false). requires_check_in: a booking not checked in NO_SHOW_AFTER its
+# start is a no-show, and the rest of its slot is freed (for the waitlist).
+FLAG_RULES = ("requires_check_in",)
+RULE_KEYS = (*INTEGER_RULES, *NUMBER_RULES, *FLAG_RULES, "opening_hours")
+NO_SHOW_AFTER = timedelta(minutes=30)
 MAX_PERIODS = 24  # opening periods in one day
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
@@ -89,6 +93,13 @@ def rules_violations(raw: Any, field: str = "rules") -> list[Violation]:
             )
         elif key == "opening_hours":
             found.extend(opening_hours_violations(value, name))
+        elif key in FLAG_RULES:
+            if not isinstance(value, bool):
+                found.append(
+                    Violation(
+                        "invalid_rule", N_("%(rule)s must be true or false."), name, {"rule": key}
+                    )
+                )
         elif not _in_bounds(key, value):
             low, high = RULE_BOUNDS[key]
             found.append(

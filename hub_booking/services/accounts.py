@@ -75,6 +75,11 @@ async def save_user(
     return user_id
 
 
+def password_problems(password: str | None, field: str) -> list[Violation]:
+    """What is wrong with a new password (the one rule of every page that sets one)."""
+    return _password_problems(password, field)
+
+
 def _password_problems(password: str | None, field: str) -> list[Violation]:
     if password is None or MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         return []

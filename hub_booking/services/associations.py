@@ -20,7 +20,7 @@ from hub_booking.domain.model import (
     Page,
     Principal,
 )
-from hub_booking.services import audit, notifications
+from hub_booking.services import audit, invitations, notifications
 
 
 async def create_association(
@@ -73,11 +73,12 @@ async def add_member(
 
     A platform admin attaches the account of that email (made without a password when
     there is none: it cannot sign in until an administrator sets one). A representative
-    changes the role of a current member, but cannot attach anyone else until people can
-    accept invitations: for any other email the request is recorded (audit trail, and a
-    message to the platform admins, who can attach the person) and the answer is an
-    ``Invitation``, the same whether or not the email has an account, so the answer never
-    tells who is registered. The last representative cannot be demoted (409).
+    changes the role of a current member, but cannot attach anyone else: the owner of an
+    existing account is mailed an invitation that attaches them once they accept it; for
+    an email without an account the request is recorded (audit trail, and a message to
+    the platform admins, who can invite the person). The answer is an ``Invitation``, the
+    same whether or not the email has an account, so the answer never tells who is
+    registered. The last representative cannot be demoted (409).
     """
     _check_may_manage_members(principal, association_id)
     check_membership(data)
@@ -90,7 +91,7 @@ async def add_member(
         if current is not None:
             return await _change_role(principal, current, role, now)
         if not principal.is_platform_admin:
-            return await _record_invitation(principal, Invitation(association_id, email, role), now)
+            return await _invite(principal, Invitation(association_id, email, role), now)
         user_id = await associations.person(email, now, create=True)
         assert user_id is not None
         await associations.add_member(association_id, user_id, role)
@@ -146,6 +147,17 @@ async def _keep_a_representative(association_id: int) -> None:
         raise Conflict(
             N_("This is the association's last representative: name another representative first.")
         )
+
+
+async def _invite(principal: Principal, invitation: Invitation, now: datetime) -> Invitation:
+    """A representative's invitation: the owner of an existing account is mailed a link
+    (accepting it attaches them: ``services.invitations``); for an email without an
+    account the platform admins are asked. The answer is the same either way."""
+    if await invitations.invite_to_association(
+        principal, invitation.association_id, invitation.email, invitation.role, now
+    ):
+        return invitation
+    return await _record_invitation(principal, invitation, now)
 
 
 async def _record_invitation(

@@ -1,5 +1,6 @@
 """What the booking form and "find a room" offer: the hub, its rooms and equipment, the
-associations the user may book for. Reads only."""
+associations the user may book for (or, for a manager booking on behalf of one, the
+associations of the hub's region). Reads only."""
 
 from __future__ import annotations
 
@@ -63,14 +64,35 @@ async def hub_by_slug(slug: str) -> Hub:
     return found
 
 
-async def options(principal: Principal, hub: Hub) -> FormOptions:
+async def managed_choice(
+    principal: Principal, slug: str, resource_id: int | None = None
+) -> ChosenHub:
+    """The hub of ``slug`` if the caller manages it (404 otherwise, as if there were none),
+    for a booking on behalf of an association; ``fallback`` when ``resource_id`` is not one
+    of its resources."""
+    hub = await catalogue.managed_hub(principal, slug) if SLUG.match(slug) else None
+    if hub is None:
+        raise NotFound(N_("This hub does not exist."))
+    if resource_id is None:
+        return ChosenHub(hub)
+    resource = await catalogue.resource_of_hub(resource_id, hub.id)
+    if resource is None:
+        return ChosenHub(hub, fallback=True)
+    return ChosenHub(hub, pool=resource.kind == ResourceKind.EQUIPMENT)
+
+
+async def options(principal: Principal, hub: Hub, *, on_behalf: bool = False) -> FormOptions:
     """Every hub, the hub's active rooms and equipment, and the associations the user may
-    book for (their own; all they may see when they manage hubs)."""
+    book for: their own (all they may see when they manage hubs); ``on_behalf``, the active
+    associations of the hub's region (a condition of the query)."""
     hubs = await catalogue.hubs(MAX_SHOWN, 0)
     resources = await catalogue.resources_of_hub(hub.id, ResourceFilters(), MAX_SHOWN, 0)
-    visible = await associations.page(principal, MAX_SHOWN, 0)
-    mine = [a for a in visible.items if principal.is_member_of(a.id)]
-    bookable = mine if mine and not principal.managed_hubs else visible.items
+    if on_behalf:
+        bookable = await associations.of_hub_region(principal, hub.id, MAX_SHOWN)
+    else:
+        visible = await associations.page(principal, MAX_SHOWN, 0)
+        mine = [a for a in visible.items if principal.is_member_of(a.id)]
+        bookable = mine if mine and not principal.managed_hubs else visible.items
     return FormOptions(
         hubs=hubs.items,
         spaces=[r for r in resources.items if r.kind == ResourceKind.SPACE],

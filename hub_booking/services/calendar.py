@@ -1,8 +1,9 @@
 """The hub calendar: what a hub's resources hold over a day or a week, as its reader may see it.
 
-A constant number of queries whatever the hub holds: the hub, its resources (filtered), its
-closures in the window, and every holding booking of the shown resources in the window (one
-query, with their associations' names). The grid and what is masked are the domain's.
+Three queries whatever the hub holds: the hub with its shown resources, every holding booking
+of those resources in the window (with their associations' names), and the hub's closures in
+the window. The grid and what is masked are the domain's; who the reader is (a member, a
+manager of the hub) comes from the principal, never from the page.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from hub_booking import zones
-from hub_booking.db import bookings, catalogue, closures
+from hub_booking.db import calendar as calendar_rows
+from hub_booking.db import catalogue, closures
 from hub_booking.db.catalogue import ResourceFilters
 from hub_booking.domain.calendar import (
     Frame,
@@ -24,11 +26,11 @@ from hub_booking.domain.calendar import (
     shown_days,
     week_grid,
 )
-from hub_booking.domain.errors import N_
+from hub_booking.domain.catalogue import SLUG
+from hub_booking.domain.errors import N_, NotFound
 from hub_booking.domain.model import Hub, Principal, Resource, ResourceKind, display_name
 from hub_booking.domain.rules import effective_rules
 from hub_booking.domain.wallclock import EARLIEST, LATEST, to_local
-from hub_booking.services.resources import get_hub_by_slug
 
 MAX_RESOURCES = 500
 MARGIN = timedelta(hours=2)
@@ -37,6 +39,7 @@ UNKNOWN_RESOURCE = N_(
     "resources are shown."
 )
 OUT_OF_RANGE = N_("That date is out of range: today is shown instead.")
+NO_HUB = N_("This hub does not exist.")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class CalendarQuery:
 @dataclass(frozen=True)
 class HubCalendar:
     """The hub, the query as applied, the days shown, the resources to choose from (all
-    those matching the kind and capacity) and the grid of those shown."""
+    those matching the kind and capacity) and the grid of those shown; ``managing`` when it
+    is the manager's calendar of the hub."""
 
     hub: Hub
     query: CalendarQuery
@@ -63,18 +67,7 @@ class HubCalendar:
     resources: list[Resource]
     grid: Grid
     notes: tuple[str, ...] = ()
-
-    @property
-    def slots(self) -> dict[datetime, str]:
-        """The booking form's ``starts_at``/``ends_at`` query of each bookable half hour (by
-        its wall-clock start), the instants in UTC: the same for every resource."""
-        found: dict[datetime, str] = {}
-        for row in self.grid.rows:
-            for cell in row.cells:
-                if cell.start and cell.end and cell.local_start not in found:
-                    start, end = (f"{t:%Y-%m-%dT%H:%M:%SZ}" for t in (cell.start, cell.end))
-                    found[cell.local_start] = f"starts_at={start}&ends_at={end}"
-        return found
+    managing: bool = False
 
     @property
     def bookable_days(self) -> list[str | None]:
@@ -91,31 +84,55 @@ class HubCalendar:
 
 
 async def hub_calendar(
-    principal: Principal, slug: str, query: CalendarQuery, now: datetime, language: str
+    principal: Principal,
+    slug: str,
+    query: CalendarQuery,
+    now: datetime,
+    language: str,
+    *,
+    managing: bool = False,
 ) -> HubCalendar:
     """The calendar of the hub of ``slug`` (404 when there is none) for ``query``.
 
-    A resource that is not the hub's, or a date too far out, is ignored with a note."""
-    hub = await get_hub_by_slug(slug)
+    Other associations' bookings are masked unless the reader manages the hub. ``managing``
+    asks for the manager's calendar: a hub the reader does not manage is then a 404 (a
+    condition of the query). A resource that is not the hub's, or a date too far out, is
+    ignored with a note."""
+    query, notes = _sane_day(query)
+    hub, found = await _hub(principal, slug, query, managing)
     zone = zones.get_zone(hub.timezone)
     today = to_local(now, zone).date()
-    query, notes = _sane_day(query)
-    filters = ResourceFilters(kind=query.kind, min_capacity=query.min_capacity)
-    found = (await catalogue.resources_of_hub(hub.id, filters, MAX_RESOURCES, 0)).items
     shown = [r for r in found if query.resource_id in (None, r.id)]
     if not shown and query.resource_id is not None:
         query, shown, notes = replace(query, resource_id=None), found, (*notes, UNKNOWN_RESOURCE)
     day = query.day or today
     days = shown_days(query.view, day)
     start, end = _window(days, zone)
-    entries = await bookings.calendar_entries([r.id for r in shown], start, end, language)
-    closed = await closures.overlapping(hub.id, start, end)
+    rooms = [r.id for r in shown if r.kind == ResourceKind.SPACE]
+    pools = [r.id for r in shown if r.kind != ResourceKind.SPACE]
     viewer = Viewer(frozenset(principal.memberships), principal.manages(hub.id))
+    names = viewer.manages_hub  # only managers are shown other associations' names
+    entries = await calendar_rows.calendar_entries(rooms, pools, start, end, language, names=names)
+    closed = await closures.overlapping(hub.id, start, end)
     frame = Frame(local_closures(closed, zone), viewer, zone, to_local(now, zone))
     rows = [_row(resource, hub, language) for resource in shown]
     build = day_grid if query.view == View.DAY else week_grid
     grid = build(day, rows, entries, frame)
-    return HubCalendar(hub, query, day, today, days, found, grid, notes)
+    return HubCalendar(hub, query, day, today, days, found, grid, notes, managing)
+
+
+async def _hub(
+    principal: Principal, slug: str, query: CalendarQuery, managing: bool
+) -> tuple[Hub, list[Resource]]:
+    """The hub and its resources of the asked kind and size (404 as said above)."""
+    filters = ResourceFilters(kind=query.kind, min_capacity=query.min_capacity)
+    manager = principal if managing else None
+    found = None
+    if SLUG.match(slug):  # anything else could not be a hub's (nor reach the database)
+        found = await catalogue.calendar_hub(slug, filters, MAX_RESOURCES, manager)
+    if found is None:
+        raise NotFound(NO_HUB)
+    return found
 
 
 def _sane_day(query: CalendarQuery) -> tuple[CalendarQuery, tuple[str, ...]]:

@@ -8,7 +8,12 @@ another. The only window for a duplicate is a crash after the message's last byt
 to the server and before that mark (one SMTP reply and one database write; at most one
 message, as a worker sends one at a time): no protocol commits to SMTP and to the
 database at once. The Message-ID is derived from the idempotency key, so a duplicate is
-the same message to mail clients. A claim is not used past half its lease.
+the same message to mail clients. A claim is not used past half its lease. For speed the
+next letter is drafted and composed while the server handles the current message; marks
+stay one per message, written before the next message's first byte goes to the server.
+
+A reader who turned a group of mails off (``services.preferences``) gets none of them: the
+row is marked done unsent (``muted``) and stays in their in-app list.
 
 A failed send counts an attempt, keeps the error and is retried with exponential backoff;
 after ``MAX_ATTEMPTS`` (or at once for a permanent refusal) the row is ``failed``. A
@@ -19,6 +24,7 @@ without trying each row against a dead server. Nothing here raises for one bad r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,10 +32,11 @@ from datetime import datetime, timedelta
 
 import aiosmtplib
 
-from hub_booking.db import outbox
+from hub_booking.db import outbox, preferences
 from hub_booking.db.outbox import Claimed
-from hub_booking.mail import Mailer, Send, Undeliverable, compose
+from hub_booking.mail import Mailer, Outgoing, Undeliverable, compose
 from hub_booking.services import messages
+from hub_booking.services.preferences import mailed
 
 log = logging.getLogger("hub_booking.dispatch")
 
@@ -56,6 +63,7 @@ class Report:
     failed: int = 0
     postponed: int = 0
     withdrawn: int = 0
+    muted: int = 0  # not mailed: its reader turned such mails off (kept in-app)
     lost: int = 0  # sent, but the claim had been taken over (should stay 0)
 
 
@@ -97,36 +105,80 @@ class Dispatcher:
         return report
 
     async def _batch(self, claims: list[Claimed], report: Report) -> None:
-        """One SMTP connection, one message at a time: at most one message is ever between
-        the server's acceptance and its mark."""
+        """One SMTP connection, one message at a time, each marked sent once the server
+        accepted it and before the next goes out: at most one message is ever between the
+        server's acceptance and its mark. The next letter is drafted and composed (CPU work)
+        while the server handles the current one."""
         memo = messages.Memo()
         await memo.prefetch(claims)
-        async with self.mailer.session() as send:
-            for index, claimed in enumerate(claims):
-                if self.stopping.is_set() or self.clock() - claimed.claimed_at > self.lease / 2:
-                    await outbox.release(claims[index:])
-                    return
-                try:
-                    await self._one(claimed, send, report, memo)
-                except CONNECTION_ERRORS as exc:
-                    log.warning("mail server unavailable: %s", _describe(exc))
-                    for rest in claims[index:]:
-                        await self._retry(rest, exc, report)
-                    return
+        chosen = await preferences.of_users([c.user_id for c in claims])
+        ahead: asyncio.Future[Outgoing | None] | None = None
 
-    async def _one(self, claimed: Claimed, send: Send, report: Report, memo: messages.Memo) -> None:
+        def prepare(index: int) -> asyncio.Future[Outgoing | None]:
+            return asyncio.ensure_future(self._prepare(claims[index], report, memo, chosen))
+
+        async with self.mailer.session() as send:
+            try:
+                for index, claimed in enumerate(claims):
+                    if self.stopping.is_set() or self.clock() - claimed.claimed_at > self.lease / 2:
+                        if ahead is not None:
+                            await ahead  # what it recorded stands; the rest goes back
+                        await outbox.release(claims[index:])
+                        return
+                    message = await (ahead or prepare(index))
+                    ahead = None
+                    if message is None:
+                        continue
+                    sending = asyncio.ensure_future(send(message))
+                    ahead = prepare(index + 1) if index + 1 < len(claims) else None
+                    try:
+                        await sending
+                    except CONNECTION_ERRORS as exc:
+                        log.warning("mail server unavailable: %s", _describe(exc))
+                        rest = claims[index:]
+                        if ahead is not None and await ahead is None:  # settled already
+                            rest = [claimed, *claims[index + 2 :]]
+                        ahead = None
+                        for row in rest:
+                            await self._retry(row, exc, report)
+                        return
+                    except Undeliverable as exc:
+                        await self._give_up(claimed, exc, report)
+                    except Exception as exc:  # a refusal worth retrying
+                        await self._retry(claimed, exc, report)
+                    else:
+                        await self._mark_sent(claimed, report)
+            finally:
+                if ahead is not None:
+                    ahead.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await ahead
+
+    async def _prepare(
+        self,
+        claimed: Claimed,
+        report: Report,
+        memo: messages.Memo,
+        chosen: dict[int, preferences.Stored],
+    ) -> Outgoing | None:
+        """The message to send, or None when there is none to send now (withdrawn, not yet
+        due, turned off by its reader, or a fault of this one row, recorded)."""
         now = self.clock()
         try:
+            if not mailed(claimed.kind, chosen.get(claimed.user_id)):
+                await outbox.mark_sent(claimed, now)  # kept for the in-app list, not mailed
+                report.muted += 1
+                return None
             outcome = await messages.draft(claimed, now, self.base_url, self.mailer.sender, memo)
             if isinstance(outcome, messages.Withdrawn):
                 await outbox.drop(claimed)
                 report.withdrawn += 1
-                return
+                return None
             if isinstance(outcome, messages.NotYet):
                 await outbox.release([claimed], outcome.due)
                 report.postponed += 1
-                return
-            message = compose(
+                return None
+            return compose(
                 outcome.letter,
                 sender=self.mailer.sender,
                 to=(outcome.recipient.name, outcome.recipient.email),
@@ -136,15 +188,13 @@ class Dispatcher:
                 invitation=outcome.invitation,
                 headers={"X-Hub-Booking-Notification": str(claimed.id)},
             )
-            await send(message)
         except Undeliverable as exc:
             await self._give_up(claimed, exc, report)
-            return
-        except CONNECTION_ERRORS:
-            raise
-        except Exception as exc:  # a refusal worth retrying, or a fault in one row's data
+        except Exception as exc:  # a fault in one row's data: retried, the rest go on
             await self._retry(claimed, exc, report)
-            return
+        return None
+
+    async def _mark_sent(self, claimed: Claimed, report: Report) -> None:
         if await outbox.mark_sent(claimed, self.clock()):
             report.sent += 1
         else:

@@ -12,9 +12,9 @@ no longer approved or has started, put back when the booking moved later (a ``re
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from hub_booking.domain.bookings import BookingView
 from hub_booking.domain.errors import N_
 from hub_booking.domain.model import BookingStatus, Principal, display_name
 from hub_booking.i18n import direction, format_datetime, translate
-from hub_booking.mail import Invitation, Letter, Undeliverable
+from hub_booking.mail import Invitation, Letter, Undeliverable, envelope_address
 
 SYSTEM = Principal(user_id=0, email="", name="hub-booking", language="en", is_platform_admin=True)
 DATE = "EEEE d MMMM y"
@@ -42,6 +42,8 @@ SUBJECTS = {
     "expired": N_("Booking request expired: %(title)s"),
     "moved": N_("Booking changed: %(title)s"),
     "reminder": N_("Reminder: %(title)s, %(when)s"),
+    "closed": N_("Booking cancelled, the hub is closed: %(title)s"),
+    "released": N_("Booking ended early, nobody checked in: %(title)s"),
 }
 LEADS = {
     "approval_requested": N_(
@@ -57,6 +59,12 @@ LEADS = {
     ),
     "moved": N_("This booking at %(hub)s was changed by %(name)s. It was planned for %(before)s."),
     "reminder": N_("Your booking at %(hub)s starts on %(when)s."),
+    "closed": N_(
+        "%(hub)s is closed at the time of this booking, so %(name)s cancelled it. We are sorry for the trouble."  # noqa: E501
+    ),
+    "released": N_(
+        "Nobody checked in at %(hub)s within 30 minutes of the start, so the rest of the booking was released for others. It now ends at %(when)s."  # noqa: E501
+    ),
 }
 
 
@@ -139,7 +147,63 @@ async def draft(
     if claimed.kind == "digest":
         letter = await _digest(claimed.payload, reader, language, now, base_url)
         return Draft(letter, reader)
+    if claimed.kind in ("waitlist_offer", "waitlist_lapsed"):
+        from hub_booking.services import waitlist_views  # it builds on this module
+
+        return await waitlist_views.draft(claimed, reader, language, now, base_url)
+    if claimed.kind in LINK_LETTERS:
+        return await _link_letter(claimed, reader, language, now, base_url, memo)
     return Draft(_other(claimed, reader, language, base_url), reader)
+
+
+# One-time links (services/invitations.py): kind -> (subject, lead, the link's label).
+LINK_LETTERS = {
+    "invitation": (
+        N_("Your invitation to hub-booking"),
+        N_("%(name)s invites you to hub-booking, the booking service of the regional hubs."),
+        N_("Accept the invitation"),
+    ),
+    "password_reset": (
+        N_("Choose a new password for hub-booking"),
+        N_("%(name)s reset your password on hub-booking. Your old password no longer works."),
+        N_("Choose a new password"),
+    ),
+}
+
+
+async def _link_letter(
+    claimed: Claimed, reader: Recipient, language: str, now: datetime, base_url: str, memo: Memo
+) -> Draft | Withdrawn:
+    """An invitation or a reset: the one-time link, what it grants, until when it works."""
+    payload, t = claimed.payload, _translator(language)
+    expires = datetime.fromisoformat(str(payload.get("expires_at", now.isoformat())))
+    if "token" not in payload or expires <= now:
+        return Withdrawn("the link was used, withdrawn or has expired")
+    by = await memo.person(int(payload.get("by") or 0))
+    subject, lead, label = LINK_LETTERS[claimed.kind]
+    paragraphs = [t(lead, name=(by.name or by.email) if by else "hub-booking")]
+    if payload.get("association_fr") or payload.get("association_ar"):
+        name = display_name(
+            payload.get("association_fr", ""), payload.get("association_ar", ""), language
+        )
+        role = (
+            t(N_("representative")) if payload.get("role") == "representative" else t(N_("member"))
+        )
+        paragraphs.append(
+            t(N_("You will join %(association)s as %(role)s."), association=name, role=role)
+        )
+    if payload.get("hub_fr") or payload.get("hub_ar"):
+        name = display_name(payload.get("hub_fr", ""), payload.get("hub_ar", ""), language)
+        paragraphs.append(t(N_("You will manage the hub %(hub)s."), hub=name))
+    zone = zones.get_zone(str(payload.get("timezone") or "UTC"))
+    when = format_datetime(expires, zone, language, f"{DATE}, {TIME}")
+    paragraphs.append(
+        t(N_("The link works once, until %(when)s (%(zone)s)."), when=when, zone=zone.key)
+    )
+    paragraphs.append(t(N_("If you did not expect this message, you can ignore it.")))
+    letter = _letter(t(subject), reader, language, paragraphs, base_url)
+    url = f"{base_url.rstrip('/')}/invitations/{payload['token']}"
+    return Draft(dataclasses.replace(letter, link=(url, t(label))), reader)
 
 
 async def _booking_letter(
@@ -244,20 +308,46 @@ def _invitation(
     """REQUEST for an approved booking (approved, or moved and still approved), CANCEL for
     a cancelled one; nothing otherwise. The event is the feeds' own (``ical.feed``, the
     lean writer of ``ical.event``'s bytes), with the iTIP method, organizer and attendee."""
-    if kind == "cancelled":
+    if kind in ("cancelled", "closed"):
         method = "CANCEL"
         booking = dataclasses.replace(booking, status=BookingStatus.CANCELLED)
-    elif kind in ("approved", "moved") and booking.status == BookingStatus.APPROVED:
+    elif kind in ("approved", "moved", "released") and booking.status == BookingStatus.APPROVED:
         method = "REQUEST"
     else:
         return None
     text = ical.EventText(summary=booking.title, location=f"{facts.hub} — {facts.resources}")
-    data = ical.feed(booking.title, [ical.EventWriter()(ical.occurrence(booking), text)])
-    organizer = _property("ORGANIZER", "hub-booking", parseaddr(sender)[1])
+    event = ical.EventWriter()(ical.occurrence(booking), text)
+    organizer = _property("ORGANIZER", "hub-booking", envelope_address(sender))
     attendee = _property("ATTENDEE", reader.name or reader.email, reader.email, "REQ-PARTICIPANT")
-    data = data.replace(b"METHOD:PUBLISH\r\n", f"METHOD:{method}\r\n".encode(), 1)
-    data = data.replace(b"END:VEVENT\r\n", organizer + attendee + b"END:VEVENT\r\n", 1)
+    before, after = _calendar_frame()
+    data = b"".join(
+        (
+            before.replace(b"METHOD:PUBLISH\r\n", f"METHOD:{method}\r\n".encode(), 1),
+            ical._text_line("NAME:", booking.title),
+            ical._text_line("X-WR-CALNAME:", booking.title),
+            after,
+            event.removesuffix(_END_EVENT),
+            organizer,
+            attendee,
+            _END_EVENT,
+            b"END:VCALENDAR\r\n",
+        )
+    )
     return Invitation(method, data)
+
+
+_END_EVENT = b"END:VEVENT\r\n"
+
+
+@functools.cache
+def _calendar_frame() -> tuple[bytes, bytes]:
+    """What ``ical.feed`` writes before and after a calendar's name lines, read once: the
+    invitation is ``ical.feed``'s bytes without rebuilding them with icalendar per mail."""
+    marker = "hub-booking-marker"
+    head = ical.calendar(marker).to_ical().removesuffix(b"END:VCALENDAR\r\n")
+    name_lines = f"NAME:{marker}\r\nX-WR-CALNAME:{marker}\r\n".encode()
+    before, after = head.split(name_lines)
+    return before, after
 
 
 def _property(name: str, common_name: str, address: str, role: str = "") -> bytes:
@@ -361,7 +451,8 @@ def _letter(
 
 
 def unsubscribe_url(base_url: str) -> str:
-    return f"{base_url}/account"
+    """The reader's notification preferences (List-Unsubscribe and every mail's footer)."""
+    return f"{base_url}/account/notifications"
 
 
 def _translator(language: str) -> Any:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from hub_booking.db import catalogue
+from hub_booking.db import catalogue, feed_tokens
 from hub_booking.db.catalogue import NewHub, NewResource, ResourceFilters
 from hub_booking.db.engine import transaction
 from hub_booking.domain.catalogue import SLUG, check_hub, check_hub_changes, check_resource
@@ -16,7 +16,15 @@ from hub_booking.domain.rules import DEFAULT_OPENING_HOURS
 from hub_booking.services import audit
 from hub_booking.zones import is_valid_zone
 
-HUB_EDITABLE = ("name_fr", "name_ar", "timezone", "address", "opening_hours", "rules")
+HUB_EDITABLE = (
+    "name_fr",
+    "name_ar",
+    "timezone",
+    "address",
+    "opening_hours",
+    "rules",
+    "feed_titles_public",  # every calendar feed shows this hub's booking titles
+)
 RESOURCE_EDITABLE = (
     "name_fr",
     "name_ar",
@@ -79,15 +87,11 @@ async def update_hub(principal: Principal, hub_id: int, data: dict[str, Any], no
     Only values that differ are written and audited (before and after); an empty change
     writes nothing. A new zone applies to new bookings: existing ones keep their wall clock.
     """
-    current = await get_hub(hub_id)
-    if not principal.manages(hub_id):
-        raise Forbidden(N_("Only the managers of this hub can change it."))
-    changes = {key: value for key, value in data.items() if key in HUB_EDITABLE}
-    check_hub_changes(changes, asdict(current), is_valid_zone)
-    for key in ("name_fr", "name_ar", "address"):
-        if key in changes:
-            changes[key] = changes[key].strip()
-    before, after = _difference(asdict(current), changes)
+    current, changes = await hub_changes(principal, hub_id, data)
+    stored = asdict(current)
+    if "feed_titles_public" in changes:  # a column that only the calendar feeds read
+        stored["feed_titles_public"] = await feed_tokens.titles_public(hub_id)
+    before, after = _difference(stored, changes)
     if not after:
         return current
     async with transaction():
@@ -96,6 +100,22 @@ async def update_hub(principal: Principal, hub_id: int, data: dict[str, Any], no
             principal.user_id, "hub.updated", "hub", hub_id, now, before=before, after=after
         )
     return await get_hub(hub_id)
+
+
+async def hub_changes(
+    principal: Principal, hub_id: int, data: dict[str, Any]
+) -> tuple[Hub, dict[str, Any]]:
+    """The hub and the checked, cleaned changes ``data`` asks (what ``update_hub`` would
+    write, also for a preview of their effect); refused as ``update_hub`` refuses them."""
+    current = await get_hub(hub_id)
+    if not principal.manages(hub_id):
+        raise Forbidden(N_("Only the managers of this hub can change it."))
+    changes = {key: value for key, value in data.items() if key in HUB_EDITABLE}
+    check_hub_changes(changes, asdict(current), is_valid_zone)
+    for key in ("name_fr", "name_ar", "address"):
+        if key in changes:
+            changes[key] = changes[key].strip()
+    return current, changes
 
 
 async def list_resources(
@@ -147,18 +167,7 @@ async def update_resource(
 ) -> Resource:
     """Change a resource (its hub's managers); only values that differ are written and
     audited (before and after), so an empty change writes nothing."""
-    current = await get_resource(resource_id)
-    if not principal.manages(current.hub_id):
-        raise Forbidden(N_("Only the managers of this hub can change its resources."))
-    changes = {key: value for key, value in data.items() if key in RESOURCE_EDITABLE}
-    names = {"name_fr": current.name_fr, "name_ar": current.name_ar}
-    check_resource({**names, **changes, "kind": current.kind}, partial=True)
-    if current.kind == ResourceKind.SPACE and changes.get("quantity", 1) != 1:
-        raise invalid(
-            "quantity",
-            "invalid_number",
-            N_("A space is a single unit; change its capacity instead."),
-        )
+    current, changes = await resource_changes(principal, resource_id, data)
     before, after = _difference(asdict(current), changes)
     if not after:
         return current
@@ -174,6 +183,26 @@ async def update_resource(
             after=after,
         )
     return await get_resource(resource_id)
+
+
+async def resource_changes(
+    principal: Principal, resource_id: int, data: dict[str, Any]
+) -> tuple[Resource, dict[str, Any]]:
+    """The resource and the checked changes ``data`` asks (what ``update_resource`` would
+    write, also for a preview of their effect); refused as ``update_resource`` refuses them."""
+    current = await get_resource(resource_id)
+    if not principal.manages(current.hub_id):
+        raise Forbidden(N_("Only the managers of this hub can change its resources."))
+    changes = {key: value for key, value in data.items() if key in RESOURCE_EDITABLE}
+    names = {"name_fr": current.name_fr, "name_ar": current.name_ar}
+    check_resource({**names, **changes, "kind": current.kind}, partial=True)
+    if current.kind == ResourceKind.SPACE and changes.get("quantity", 1) != 1:
+        raise invalid(
+            "quantity",
+            "invalid_number",
+            N_("A space is a single unit; change its capacity instead."),
+        )
+    return current, changes
 
 
 def _found(hub: Hub | None) -> Hub:

@@ -1,7 +1,15 @@
-"""Alternatives for a refused booking: the next free times, and other resources free now."""
+"""Alternatives for a refused booking: the next free times, and other resources free now.
+
+Finding them reads two weeks of the items' holds and every other resource of the hub: the
+booking form's live check, run as the user types, leaves them ``deferred`` (the form then
+offers a button that asks for them); the refused booking itself always gets them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -31,6 +39,21 @@ class Alternative:
 class Suggestions:
     next_slots: tuple[Free, ...]  # the same items, later
     alternatives: tuple[Alternative, ...]  # other resources, at the asked time
+    deferred: bool = False  # not looked for (a live check): ask again for them
+
+
+_DEFERRED: ContextVar[bool] = ContextVar("suggestions_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within this block (this request's task only), a clash gets no suggestions, only the
+    promise of them: what the live check wants, as it runs on every change of the form."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
 
 
 async def for_request(
@@ -40,6 +63,8 @@ async def for_request(
     zone: tzinfo,
     now: datetime,
 ) -> Suggestions:
+    if _DEFERRED.get():
+        return Suggestions((), (), deferred=True)
     duration = request.ends_at - request.starts_at
     start = max(request.starts_at, now)
     return Suggestions(

@@ -41,6 +41,7 @@ class CheckView:
     clashes: list[str] = field(default_factory=list)
     next_slots: list[dict[str, str]] = field(default_factory=list)
     alternatives: list[dict[str, str]] = field(default_factory=list)
+    deferred: bool = False  # something clashes; suggestions are shown when asked for
     kept: int = 0
     skipped: list[str] = field(default_factory=list)
 
@@ -91,7 +92,9 @@ def view(assessment: Assessment, language: str) -> CheckView:
         f"{names.get(rid, '')}: {when(start, end, zone, language)}"
         for rid, start, end in periods[:20]
     ]
-    if assessment.suggestions is not None:
+    if assessment.suggestions is not None and assessment.suggestions.deferred:
+        result.deferred = True
+    elif assessment.suggestions is not None:
         result.next_slots = [
             {
                 "label": when(f.start, f.end, zone, language),

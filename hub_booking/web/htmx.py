@@ -80,5 +80,5 @@ async def load_layout(request: Request) -> None:
     wants_part = headers.get("hx-target") and not headers.get("hx-history-restore-request")
     if principal is None or LAYOUT in state or wants_part:  # a fragment has no header
         return
-    parts = await layout.header(principal, language_of(request))
+    parts = await layout.header(principal, language_of(request), request.app.state.clock())
     state[LAYOUT] = parts

@@ -170,4 +170,7 @@ async def test_without_smtp_mails_are_eml_files_written_once(database, cast, tmp
         await Notification.update({Notification.sent_at: None}).where(Notification.id > 0)
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 3
-    assert b"List-Unsubscribe: <https://hubs.example.ma/account>" in files[0].read_bytes()
+    assert (
+        b"List-Unsubscribe: <https://hubs.example.ma/account/notifications>"
+        in files[0].read_bytes()
+    )

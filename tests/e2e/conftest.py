@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.checks import DEMO_PASSWORD, new_context, sign_in
 from tests.servers import Server, free_port, run_cli, server_env
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,7 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_TIMEOUT = 20.0
-DEMO_PASSWORD = "demo-password-2026"
 MANAGER = "manager@demo.hub-booking.ma"
 
 
@@ -94,12 +94,33 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 def login(live_server: str) -> Any:
     """Sign ``page`` in through the login form (as the hub manager by default)."""
 
-    def sign_in(page: Any, email: str = MANAGER, password: str = DEMO_PASSWORD) -> None:
-        page.goto("/login")
-        page.fill("#email", email)
-        page.fill("#password", password)
-        with page.expect_navigation():
-            page.click("form[action='/login'] button[type=submit]")
+    def log_in(page: Any, email: str = MANAGER, password: str = DEMO_PASSWORD) -> None:
+        sign_in(page, email, password)
         assert "/login" not in page.url, f"sign-in as {email} failed: still on {page.url}"
 
-    return sign_in
+    return log_in
+
+
+@pytest.fixture
+def signed_in(browser: Any, live_server: str) -> Iterator[Any]:
+    """Open a signed-in page in a language and at a width (a fresh context each, closed after).
+
+    ``axe=True`` bypasses the CSP so that axe-core can be injected; ``mobile`` and ``timeout``
+    are passed on to ``checks.new_context``.
+    """
+    contexts: list[Any] = []
+
+    def open_as(
+        email: str, language: str = "fr", width: int = 1280, axe: bool = False, **options: Any
+    ) -> Any:
+        context = new_context(
+            browser, live_server, language=language, width=width, axe=axe, **options
+        )
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, email)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -16,13 +16,23 @@ import argparse
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.demo_bookings import REP1, DemoWeek, make_week  # noqa: E402
+from tests.e2e.demo_bookings import (  # noqa: E402
+    MANAGER,
+    REP1,
+    REP2,
+    REP3,
+    ZONE,
+    DemoWeek,
+    make_week,
+)
 from tests.servers import Server, free_port, run_cli, server_env  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,11 +44,80 @@ def settle(page: Any, _: DemoWeek) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def manager_closures(page: Any, _: DemoWeek) -> None:
+    """The closures page as the hub's manager, the year's holidays pre-filled: the first
+    ticked, and the first estimated one ticked and moved a day later."""
+    sign_in(page, MANAGER)
+    page.goto("/manage/hubs/fes-meknes/closures")
+    page.locator("input[name=holiday]").first.check()
+    estimated = page.locator("li.holiday.estimated").first
+    if estimated.count():
+        estimated.locator("input[name=holiday]").check()
+        estimated.locator("select").select_option("1")
+
+
+def manager_requests(page: Any, week: DemoWeek) -> None:
+    """The approval queue as the hub's manager, with a few more pending requests (the sound
+    system and the cameras need approval; two ask for a camera at the same time)."""
+    wanted = [  # (who, day, hour, title, resource, weeks)
+        (REP2, 1, 15, "Concert solidaire", "Sonorisation", 1),
+        (REP3, 2, 10, "Tournage du documentaire", "Caméra vidéo", 3),
+        (REP1, 2, 11, "Interview filmée", "Caméra vidéo", 1),
+    ]
+    for who, day, hour, title, resource, weeks in wanted:
+        auth = {"Authorization": f"Bearer {week.tokens[who]}"}
+        me = page.request.get("/api/v1/me", headers=auth).json()
+        start = datetime.combine(week.monday + timedelta(days=day), time(hour), tzinfo=ZONE)
+        body: dict[str, Any] = {
+            "association_id": me["memberships"][0]["association_id"],
+            "title": title,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(),
+            "attendees": 15,
+            "items": [{"resource_id": week.resources[resource], "quantity": 1}],
+        }
+        if weeks > 1:
+            body["recurrence"] = {"rrule": f"FREQ=WEEKLY;COUNT={weeks}"}
+        page.request.post("/api/v1/bookings", data=body, headers=auth)
+    sign_in(page, MANAGER)
+    page.goto("/manage/hubs/fes-meknes/requests")
+
+
+def booking_form_clash(page: Any, week: DemoWeek) -> None:
+    """The booking form opened on a taken time (another association's Monday afternoon in
+    the Atlas room): the live check shows the clash, then the suggestions asked for."""
+    start = datetime.combine(week.monday, time(14), tzinfo=ZONE)
+    query = urlencode(
+        {
+            "resource_id": week.resources["Salle de formation Atlas"],
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(),
+        }
+    )
+    page.goto(f"/bookings/new?{query}")
+    page.fill("#title", "Atelier d'écriture")
+    page.locator("#booking-check #show-suggestions").wait_for(state="visible")
+    page.wait_for_timeout(1000)  # the check the typing asks for (debounced) comes back first
+    page.wait_for_load_state("networkidle")
+    page.click("#show-suggestions")
+    page.locator("#booking-check button.suggestion").first.wait_for(state="visible")
+
+
+def manager_calendar(page: Any, week: DemoWeek) -> None:
+    """The hub's calendar as its manager sees it: every title and association."""
+    sign_in(page, MANAGER)
+    page.goto(f"/manage/hubs/fes-meknes/calendar?date={week.monday.isoformat()}")
+
+
 # (file name without .png, address, language, viewport width, actions)
 SHOTS: list[tuple[str, str, str, int, list[Action]]] = [
     ("week-fr", "/hubs/fes-meknes?date={monday}", "fr", 1366, [settle]),
     ("week-ar", "/hubs/fes-meknes?date={monday}", "ar", 1366, [settle]),
     ("my-bookings-fr", "/bookings", "fr", 1100, [settle]),
+    ("approval-queue-fr", "/manage", "fr", 1100, [manager_requests, settle]),
+    ("closures-fr", "/manage", "fr", 1100, [manager_closures, settle]),
+    ("booking-form-fr", "/hubs", "fr", 1100, [booking_form_clash, settle]),
+    ("manager-calendar-fr", "/manage", "fr", 1366, [manager_calendar, settle]),
 ]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,13 +18,14 @@ import pytest
 
 from hub_booking.i18n import format_datetime
 from hub_booking.zones import get_zone
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.checks import AXE, AXE_MISSING, DEMO_PASSWORD, new_context, serious_violations
 from tests.servers import create_tokens
 
 pytestmark = pytest.mark.e2e
 
 ZONE = get_zone("Africa/Casablanca")
 REP = "rep1@demo.hub-booking.ma"  # the person booking
+MANAGER = "manager@demo.hub-booking.ma"  # books on behalf of associations
 OTHER = "rep2@demo.hub-booking.ma"  # another association, whose bookings make the clashes
 ATLAS = "Salle de formation Atlas"
 PROJECTOR = "Vidéoprojecteur"
@@ -132,6 +132,9 @@ def test_a_clash_shows_suggestions_and_one_click_books_one(
     rep.goto(free_cell(ids[ATLAS], day, 10))
     rep.fill("#title", "Formation des bénévoles")
     wait_checked(rep, "#check-clashes")
+    assert rep.locator("#suggestions button.suggestion").count() == 0  # asked for, not typed
+    rep.click("#show-suggestions")
+    wait_checked(rep, "#suggestions button.suggestion")
     suggestion = rep.locator("#suggestions button.suggestion").first
     value = suggestion.get_attribute("value")
     assert value is not None
@@ -250,28 +253,17 @@ def test_no_horizontal_scroll_at_360_pixels(
         assert width <= 360, (path, width)
 
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations
-    .filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | ")}`);
-}"""
-
-
 @pytest.mark.parametrize("language", ["ar", "fr"])
 def test_axe_finds_no_serious_violation_on_the_form_and_find_pages(
     browser: Any, live_server: str, login: Any, other_token: str, language: str
 ) -> None:
-    assert AXE.exists(), "tests/e2e/vendor/axe.min.js is missing: run `make vendor-axe`"
+    assert AXE.exists(), AXE_MISSING
     found: dict[str, list[str]] = {}
     day = tuesday(18 if language == "ar" else 20)
     for width in (1280, 360):
-        context = browser.new_context(
-            base_url=live_server, viewport={"width": width, "height": 800}, bypass_csp=True
+        context = new_context(
+            browser, live_server, language=language, width=width, axe=True, mobile=False
         )
-        context.set_default_timeout(5_000)
-        context.add_cookies([{"name": "hb_lang", "value": language, "url": live_server}])
         page = context.new_page()
         try:
             login(page, REP, DEMO_PASSWORD)
@@ -289,8 +281,11 @@ def test_axe_finds_no_serious_violation_on_the_form_and_find_pages(
             page.goto(free_cell(atlas, day, 16))
             page.check("#repeat-weekly")
             page.locator("#count").dispatch_event("change")
-            wait_checked(page, "#suggestions")
+            wait_checked(page, "#show-suggestions")
             found.update(_axe(page, f"form with a live conflict @{width}"))
+            page.click("#show-suggestions")
+            wait_checked(page, "#suggestions button.suggestion")
+            found.update(_axe(page, f"form with suggestions @{width}"))
             with page.expect_navigation():
                 page.click("#book")  # no title: the form again, with its error summary
             found.update(_axe(page, f"refused form @{width}"))
@@ -302,6 +297,29 @@ def test_axe_finds_no_serious_violation_on_the_form_and_find_pages(
 
 
 def _axe(page: Any, name: str) -> dict[str, list[str]]:
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(RUN_AXE)
+    violations = serious_violations(page)
     return {name: violations} if violations else {}
+
+
+def test_a_manager_books_on_behalf_of_an_association_overriding_the_rules(
+    page: Any, login: Any, ids: dict[str, int]
+) -> None:
+    login(page, MANAGER, DEMO_PASSWORD)
+    day = tuesday(22)
+    page.goto(f"/manage/hubs/fes-meknes/calendar?view=day&date={day.isoformat()}")
+    start = datetime.combine(day, time(10), tzinfo=ZONE).astimezone(UTC)
+    with page.expect_navigation():
+        page.click(f"#r{ids[ATLAS]} a.fr[href*='starts_at={start:%Y-%m-%dT%H:%M:%SZ}']")
+    assert page.url.split("?")[0].endswith("/manage/hubs/fes-meknes/bookings/new")
+    page.select_option("#association_id", index=1)
+    page.fill("#title", "Journée portes ouvertes")
+    page.fill("#end", "23:00")  # after closing time: a rule of the hub
+    page.check("#override")
+    with page.expect_navigation():
+        page.click("#book")  # no reason: refused beside the field
+    assert page.locator("#override_reason-error").is_visible()
+    page.fill("#override_reason", "Journée portes ouvertes annuelle, validée par la région")
+    with page.expect_navigation():
+        page.click("#book")
+    made = booked(page)
+    assert (made["starts_at"], made["ends_at"]) == (instant(day, 10), instant(day, 23))

@@ -8,34 +8,17 @@ everything the tested people do goes through the pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.demo_bookings import MEMBER1, REP1, DemoWeek, make_week
+from tests.e2e.checks import AXE, AXE_MISSING, overflow, serious_violations
+from tests.e2e.demo_bookings import MANAGER, MEMBER1, REP1, DemoWeek, make_week
 
 pytestmark = pytest.mark.e2e
 
 HUB = "/hubs/fes-meknes"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations
-    .filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | ")}`);
-}"""
-OVERFLOW = """() => ({
-  scroll: document.scrollingElement.scrollWidth,
-  inner: window.innerWidth,
-  wide: [...document.querySelectorAll("body *")]
-    .filter(e => { const r = e.getBoundingClientRect();
-                   return r.width > 0 && (r.right > window.innerWidth + 1 || r.left < -1); })
-    .map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className).slice(0, 5),
-})"""
 
 
 @pytest.fixture(scope="module")
@@ -44,32 +27,9 @@ def week(live_server: str, e2e_env: dict[str, str]) -> DemoWeek:
 
 
 @pytest.fixture
-def person(browser: Any, live_server: str) -> Iterator[Any]:
+def person(signed_in: Any) -> Any:
     """A way to open a signed-in page in a language and at a width (fresh context each)."""
-    contexts: list[Any] = []
-
-    def open_as(email: str, language: str = "fr", width: int = 1280, axe: bool = False) -> Any:
-        context = browser.new_context(
-            base_url=live_server,
-            viewport={"width": width, "height": 800},
-            is_mobile=width < 600,
-            has_touch=width < 600,
-            bypass_csp=axe,  # axe is injected inline: the page's own scripts obey the CSP
-        )
-        context.set_default_timeout(5_000)
-        context.add_cookies([{"name": "hb_lang", "value": language, "url": live_server}])
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.fill("#email", email)
-        page.fill("#password", DEMO_PASSWORD)
-        with page.expect_navigation():
-            page.click("form[action='/login'] button[type=submit]")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    return signed_in
 
 
 def pages_of(week: DemoWeek) -> dict[str, str]:
@@ -111,9 +71,7 @@ def test_no_page_overflows_a_360_px_phone(person: Any, week: DemoWeek, language:
     page = person(REP1, language, width=360)
     for name, address in pages_of(week).items():
         page.goto(address)
-        found = page.evaluate(OVERFLOW)
-        assert found["scroll"] <= found["inner"], (name, found)
-        assert found["wide"] == [], (name, found)
+        assert overflow(page) is None, name
     page.goto(f"{HUB}?date={week.monday}")  # one resource at a time, with its switcher
     rows = page.locator("table.cal tbody tr")
     assert sum(rows.nth(i).is_visible() for i in range(rows.count())) == 1
@@ -175,14 +133,45 @@ def test_a_member_cancels_one_date_of_a_series_from_my_bookings(
 def test_axe_finds_no_serious_violation_on_any_page(
     person: Any, week: DemoWeek, language: str
 ) -> None:
-    assert AXE.exists(), "tests/e2e/vendor/axe.min.js is missing: run `make vendor-axe`"
+    assert AXE.exists(), AXE_MISSING
     found = {}
     for width in (1280, 360):
         page = person(REP1, language, width=width, axe=True)
         for name, address in pages_of(week).items():
             page.goto(address)
-            page.add_script_tag(path=str(AXE))
-            violations = page.evaluate(RUN_AXE)
+            violations = serious_violations(page)
             if violations:
                 found[f"{name} @{width}px"] = violations
     assert found == {}
+
+
+def manager_pages(week: DemoWeek) -> dict[str, str]:
+    """The manager's calendar (week, day) and the form on behalf of an association."""
+    base = f"/manage{HUB}"
+    return {
+        "manager week": f"{base}/calendar?date={week.monday}",
+        "manager day": f"{base}/calendar?view=day&date={week.monday}",
+        "on behalf": f"{base}/bookings/new",
+    }
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_the_manager_calendar_passes_axe_and_fits_a_360_px_phone(
+    person: Any, week: DemoWeek, language: str
+) -> None:
+    assert AXE.exists(), AXE_MISSING
+    found: dict[str, Any] = {}
+    for width in (1280, 360):
+        page = person(MANAGER, language, width=width, axe=True)
+        for name, address in manager_pages(week).items():
+            page.goto(address)
+            assert page.locator("main").count() == 1, (name, page.url)
+            if width == 360 and (fits := overflow(page)):
+                found[f"{name} overflows @360px"] = fits
+            violations = serious_violations(page)
+            if violations:
+                found[f"{name} @{width}px"] = violations
+    assert found == {}
+    page = person(MANAGER, language)
+    page.goto(manager_pages(week)["manager week"])
+    assert "Atelier couture" in page.locator("table.cal").inner_text()  # titles, in full

@@ -73,7 +73,7 @@ async def test_a_request_reaches_the_hub_managers_in_their_language(client, cast
     assert 'lang="ar"' in html
     assert "Atelier &lt;code&gt;" in html  # the title is escaped
     assert "14:00" in parts(mail)["text/plain"].get_content()
-    assert mail["List-Unsubscribe"] == "<https://hubs.example.ma/account>"
+    assert mail["List-Unsubscribe"] == "<https://hubs.example.ma/account/notifications>"
     assert "text/calendar" not in parts(mail)
 
 

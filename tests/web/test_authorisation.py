@@ -123,6 +123,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/bookings/{booking_id:int}/approve"): DECIDES_BOOKING_OF_A,
     ("POST", "/api/v1/bookings/{booking_id:int}/reject"): DECIDES_BOOKING_OF_A,
     ("POST", "/api/v1/bookings/{booking_id:int}/cancel"): SEES_BOOKING_OF_A,
+    ("POST", "/api/v1/bookings/{booking_id:int}/check-in"): DECIDES_BOOKING_OF_A,
     ("GET", "/api/v1/availability"): SIGNED_IN,
     ("POST", "/api/v1/hubs/{hub_id:int}/blackouts"): MANAGES_HUB_CREATE,
     ("GET", "/api/v1/hubs/{hub_id:int}/blackouts"): SIGNED_IN,
@@ -141,8 +142,9 @@ async def request_for(
     fresh object for each role where the call changes it (a pending booking, a closure)."""
     index = ROLES.index(role)
     day = datetime(2027, 2, 1, 9, tzinfo=UTC) + timedelta(days=index)
+    status = "approved" if route.endswith("/check-in") else "pending"  # only those check in
     booking_id = (
-        await make_booking(NOW, cast, start=day + timedelta(hours=5))
+        await make_booking(NOW, cast, start=day + timedelta(hours=5), status=status)
         if "booking_id" in route
         else 0
     )

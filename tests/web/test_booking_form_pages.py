@@ -247,6 +247,26 @@ async def test_a_taken_slot_shows_the_conflict_and_suggestions_not_an_error_page
     assert await Booking.count() == 1
 
 
+async def test_the_live_check_shows_a_clash_and_suggestions_only_when_asked(client, cast):
+    await sign_in(client, cast)
+    await make_booking(
+        NOW, cast, status="approved", start=datetime(2027, 1, 26, 14, tzinfo=UTC), minutes=120
+    )
+    _, hidden = await open_form(client)
+    typing = await client.post("/bookings/check", data={**hidden, **fields(cast)}, headers=HTMX)
+    assert 'id="check-clashes"' in typing.text
+    assert not suggestions(typing.text)  # not looked for on every change of the form
+    assert re.search(r'id="show-suggestions" name="suggest" value="1"', typing.text)
+    asked = {**hidden, **fields(cast), "suggest": "1"}
+    shown = await client.post("/bookings/check", data=asked, headers=HTMX)
+    assert suggestions(shown.text)[0] == "slot:2027-01-26T16:00:00+00:00/2027-01-26T18:00:00+00:00"
+    assert 'id="show-suggestions"' not in shown.text
+    whole = await client.post("/bookings/check", data=asked)  # without JavaScript: the form
+    assert "<form" in whole.text
+    assert suggestions(whole.text)
+    assert await Booking.count() == 1
+
+
 async def test_one_click_on_a_suggested_time_books_it(client, cast):
     await sign_in(client, cast)
     await make_booking(

@@ -298,7 +298,7 @@ async def test_manager_override_is_allowed_and_audited(client, cast):
     from hub_booking.db.tables import AuditLog
 
     await set_rules(cast.hub, max_minutes=60)
-    body = booking(cast, override=True)
+    body = booking(cast, override=True, override_reason="Formation régionale prioritaire")
     assert (await post(client, cast, body)).status_code == 403  # a member cannot override
     response = await post(client, cast, body, role="manager")
     assert response.status_code == 201
@@ -310,6 +310,7 @@ async def test_manager_override_is_allowed_and_audited(client, cast):
         .output(load_json=True)
     )
     assert row["details"]["override"] is True
+    assert row["details"]["override_reason"] == "Formation régionale prioritaire"
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,26 @@ async def test_past_half_hours_of_today_are_not_bookable(client, cast):
     assert "starts_at=2027-01-11T09:00:00Z" in html
 
 
+async def test_bookings_begun_long_before_the_week_are_shown_in_it(client, cast):
+    """The bookings query reads a room's holds from a day before the week, and the one
+    earlier hold that may still run; a pool's, all of them."""
+    began = datetime(2026, 12, 20, 8, tzinfo=UTC)  # three weeks before, for a month
+    await make_booking(NOW, cast, status="approved", start=began, minutes=60 * 24 * 30)
+    await make_booking(NOW, cast, status="approved", start=began, resource=cast.projectors)
+    loan = await make_booking(
+        NOW, cast, status="approved", start=began, minutes=60 * 24 * 30, resource=cast.projectors
+    )
+    html = await calendar(client, cast, "member_a", "?date=2027-01-12")
+    room = re.search(rf'<tr id="r{cast.room}".*?</tr>', html, re.S).group(0)
+    assert room.count('<td class="s-own"') == 7  # every day of the week, and nothing free
+    assert 'class="fr"' not in room
+    projectors = re.search(rf'<tr id="r{cast.projectors}".*?</tr>', html, re.S).group(0)
+    assert projectors.count(f'href="/bookings/{loan}"') == 7
+    day = await calendar(client, cast, "member_a", "?view=day&date=2027-01-14")
+    room = re.search(rf'<tr id="r{cast.room}".*?</tr>', day, re.S).group(0)
+    assert "/bookings/new" not in room
+
+
 async def test_week_cells_lead_to_the_day_to_choose_a_time(client, cast):
     html = await calendar(client, cast, "member_a")
     assert f'href="?view=day&amp;date=2027-01-12#r{cast.room}"' in html

@@ -12,7 +12,7 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 from hub_booking.db.bookings import Filters
 from hub_booking.domain.bookings import BookingRequest, Change, items_from
 from hub_booking.domain.model import BookingStatus, ResourceKind
-from hub_booking.services import availability, booking_changes, bookings, idempotency
+from hub_booking.services import availability, booking_changes, bookings, idempotency, today
 from hub_booking.web.api import shapes
 from hub_booking.web.api.fields import (
     MAX_ID,
@@ -57,6 +57,7 @@ class BookingBody(msgspec.Struct, forbid_unknown_fields=True):
     purpose: Text = ""
     recurrence: RecurrenceBody | None = None
     override: bool = False
+    override_reason: Text = ""  # kept in the audit log with ``override``
 
 
 class ChangeBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,6 +92,7 @@ def _request(body: BookingBody) -> BookingRequest:
         rrule=recurrence.rrule if recurrence else None,
         on_conflict=recurrence.on_conflict if recurrence else "fail",
         override=body.override,
+        override_reason=body.override_reason if body.override else "",
     )
 
 
@@ -209,6 +211,16 @@ async def cancel(
     return shapes.booking(cancelled)
 
 
+@post(
+    "/bookings/{booking_id:int}/check-in",
+    status_code=200,
+    summary="Check an approved booking in at the front desk (its hub's managers)",
+)
+async def check_in(request: Request, booking_id: IdParam) -> dict[str, Any]:
+    checked = await today.check_in(principal_of(request), booking_id, request.app.state.clock())
+    return shapes.booking(checked)
+
+
 @get("/availability", summary="Free resources and periods of a hub")
 async def find_availability(
     request: Request,
@@ -236,5 +248,6 @@ HANDLERS = [
     approve,
     reject,
     cancel,
+    check_in,
     find_availability,
 ]

@@ -70,6 +70,7 @@ class Rules(Body):
     weekly_quota_hours: QuotaHours | UnsetType = UNSET
     monthly_quota_hours: QuotaHours | UnsetType = UNSET
     max_future_bookings: BookingLimit | UnsetType = UNSET
+    requires_check_in: bool | UnsetType = UNSET
     opening_hours: OpeningHours | UnsetType = UNSET
 
 
@@ -91,6 +92,7 @@ class HubChanges(Body):
     address: Address | UnsetType = UNSET
     opening_hours: OpeningHours | UnsetType = UNSET
     rules: Rules | UnsetType = UNSET
+    feed_titles_public: bool | UnsetType = UNSET  # every calendar feed shows the titles
 
 
 class ResourceFields(Body, kw_only=True):
@@ -147,7 +149,10 @@ async def update_hub(
     hub = await resources.update_hub(
         principal_of(request), hub_id, data.sent(), request.app.state.clock()
     )
-    return named(hub, language_of(request))
+    titles = (
+        {} if data.feed_titles_public is UNSET else {"feed_titles_public": data.feed_titles_public}
+    )
+    return {**named(hub, language_of(request)), **titles}
 
 
 @get("/hubs/{hub_id:int}/resources", summary="List a hub's resources")

@@ -89,6 +89,7 @@ def booking(view: BookingView) -> dict[str, Any]:
         ),
         "created_at": instant(view.created_at),
         "updated_at": instant(view.updated_at),
+        "checked_in_at": instant(view.checked_in_at),
     }
 
 

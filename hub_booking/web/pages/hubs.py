@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Template
 
 from hub_booking.domain.calendar import View
@@ -16,6 +16,7 @@ from hub_booking.domain.model import ResourceKind
 from hub_booking.services import calendar, resources
 from hub_booking.web import calendar_html, flash
 from hub_booking.web.auth import principal_of, signed_in
+from hub_booking.web.calendar_html import BOOK_PATH
 from hub_booking.web.forms import optional_int, read_date
 from hub_booking.web.htmx import render
 from hub_booking.web.language import language_of
@@ -34,33 +35,43 @@ async def hub_list(request: Request) -> Template:
 
 
 @get("/hubs/{slug:str}", guards=[signed_in], include_in_schema=False)
-async def hub_calendar(
-    request: Request,
-    slug: FromPath[str],
-    view: FromQuery[str | None] = None,
-    date: FromQuery[str | None] = None,
-    kind: FromQuery[str | None] = None,
-    min_capacity: FromQuery[str | None] = None,
-    resource: FromQuery[str | None] = None,
-) -> Template:
+async def hub_calendar(request: Request, slug: FromPath[str]) -> Template:
     """The hub's calendar; what cannot be read in the address is ignored, with a message."""
-    language = language_of(request)
-    query, notes = _query(view, date, kind, min_capacity, resource)
-    found = await calendar.hub_calendar(
-        principal_of(request), slug, query, request.app.state.clock(), language
-    )
-    messages = [flash.message(language, note, kind="info") for note in (*notes, *found.notes)]
+    context = await calendar_context(request, slug)
     return render(
         request,
         "pages/hub_calendar.html",
         fragment="partials/calendar.html",
         target="calendar",
-        cal=found,
-        rows=calendar_html.grid_rows(found, language),
-        links=CalendarLinks(found),
-        hub=named(found.hub, language),
-        notices=messages,
+        **context,
     )
+
+
+async def calendar_context(
+    request: Request, slug: str, *, managing: bool = False
+) -> dict[str, Any]:
+    """What ``partials/calendar.html`` shows for the address of ``request``: the public
+    calendar of the hub, or its manager's calendar (``managing``: a 404 for a hub the reader
+    does not manage, every booking in full, free half hours booked on behalf of an
+    association). Who sees what is the service's to decide, from the principal."""
+    language, params = language_of(request), request.query_params
+    query, notes = _query(*(params.get(name) for name in _PARAMS))
+    found = await calendar.hub_calendar(
+        principal_of(request), slug, query, request.app.state.clock(), language, managing=managing
+    )
+    links = CalendarLinks(found)
+    messages = [flash.message(language, note, kind="info") for note in (*notes, *found.notes)]
+    return {
+        "cal": found,
+        "rows": calendar_html.grid_rows(found, language, links.book),
+        "options": calendar_html.resource_options(found, language),
+        "links": links,
+        "hub": named(found.hub, language),
+        "notices": messages,
+    }
+
+
+_PARAMS = ("view", "date", "kind", "min_capacity", "resource")
 
 
 def _query(
@@ -94,8 +105,9 @@ class CalendarLinks:
     whole state (view, date, filters), so every link and back button shows the same page."""
 
     def __init__(self, found: calendar.HubCalendar) -> None:
-        query = found.query
-        self.path = f"/hubs/{found.hub.slug}"
+        query, slug = found.query, found.hub.slug
+        self.path = f"/manage/hubs/{slug}/calendar" if found.managing else f"/hubs/{slug}"
+        self.book = f"/manage/hubs/{slug}/bookings/new" if found.managing else BOOK_PATH
         self.state: dict[str, Any] = {
             "view": query.view.value,
             "date": found.day.isoformat(),
