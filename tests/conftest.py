@@ -139,11 +139,15 @@ _APPS: dict[str, Litestar] = {}
 def shared_app(settings: Settings, engine: Engine) -> Litestar:
     """One app per database for the whole run, its clock at ``NOW``: building one (hundreds
     of routes) costs more than most tests. Nothing of a test stays in it: the data is in the
-    database, emptied before each test, and the engine is the module-level one each test
-    starts (the app keeps ``engine`` only for a lifespan these tests do not run)."""
+    database, emptied before each test, the caches the app keeps in its state are dropped, and
+    the engine is the module-level one each test starts (the app keeps ``engine`` only for a
+    lifespan these tests do not run)."""
     if settings.database_url not in _APPS:
         _APPS[settings.database_url] = create_app(settings, clock=lambda: NOW, engine=engine)
-    return _APPS[settings.database_url]
+    app = _APPS[settings.database_url]
+    for key in set(app.state.dict()) - {"settings", "clock"}:  # caches of an earlier test
+        app.state.pop(key, None)
+    return app
 
 
 @pytest.fixture

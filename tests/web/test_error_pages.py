@@ -7,10 +7,11 @@ import re
 import pytest
 from litestar import get
 
+from hub_booking.app import create_app
 from hub_booking.i18n import translate
 from hub_booking.web.auth import platform_admin
 from hub_booking.web.errors import GENERIC
-from tests.conftest import NOW
+from tests.conftest import NOW, serve_in_loop
 from tests.factories import PASSWORD, make_user
 from tests.web.test_accounts import csrf_of, log_in
 
@@ -49,11 +50,13 @@ async def test_wrong_method_is_a_translated_405_page(client, database, language)
 
 
 @pytest.mark.parametrize("language", ["fr", "ar"])
-async def test_forbidden_page_is_a_translated_403_page(client, database, language):
-    client.app.register(admin_only_page)
+async def test_forbidden_page_is_a_translated_403_page(database, settings, language):
+    app = create_app(settings, clock=lambda: NOW, engine=database)  # its own: a route is added
+    app.register(admin_only_page)
     await make_user(NOW, "member@example.org", password=PASSWORD, language=language)
-    await log_in(client, "member@example.org")
-    response = await client.get("/test-only/admin-page", headers=HTML)
+    async with serve_in_loop(app) as client:
+        await log_in(client, "member@example.org")
+        response = await client.get("/test-only/admin-page", headers=HTML)
     assert_error_page(
         response, 403, language, "Only a platform administrator can do this."
     )  # in the account's own language
