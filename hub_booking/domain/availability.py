@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from hub_booking.domain.intervals import merge, subtract, usage_steps
 from hub_booking.domain.model import Closure, Hold, ResourceInfo
@@ -23,6 +24,15 @@ def opening_periods(
     start: datetime, end: datetime, hours: dict, zone: tzinfo
 ) -> list[tuple[datetime, datetime]]:
     """The hub's opening periods (UTC) that fall in ``[start, end)``, clipped to it."""
+    key = tuple(sorted((day, tuple(map(tuple, spans))) for day, spans in hours.items()))
+    return list(_opening_periods(start, end, key, zone))
+
+
+@lru_cache(maxsize=256)  # every resource of a hub shares its hours: computed once per window
+def _opening_periods(
+    start: datetime, end: datetime, key: tuple, zone: tzinfo
+) -> tuple[tuple[datetime, datetime], ...]:
+    hours = {day: spans for day, spans in key}
     periods = []
     day = start.astimezone(zone).date() - timedelta(days=1)
     last = end.astimezone(zone).date()
@@ -37,7 +47,7 @@ def opening_periods(
             if lo < hi:
                 periods.append((lo, hi))
         day += timedelta(days=1)
-    return merge(periods)
+    return tuple(merge(periods))
 
 
 def free_periods(

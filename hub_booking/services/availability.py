@@ -11,7 +11,7 @@ from hub_booking.db import holds as held
 from hub_booking.domain.availability import Free, free_periods
 from hub_booking.domain.bookings import raise_if
 from hub_booking.domain.errors import N_, NotFound, invalid
-from hub_booking.domain.model import ResourceInfo, ResourceKind
+from hub_booking.domain.model import Hold, ResourceInfo, ResourceKind
 from hub_booking.domain.wallclock import period_violations
 
 MAX_WINDOW = timedelta(days=31)
@@ -66,6 +66,9 @@ async def find_free(
     holds = await held.holds([r.id for r in chosen], start - margin, end + margin)
     found_closures = await closures.overlapping(hub_id, start, end)
     duration = timedelta(minutes=wanted.duration_minutes) if wanted.duration_minutes else None
+    by_resource: dict[int, list[Hold]] = {}
+    for hold in holds:
+        by_resource.setdefault(hold.resource_id, []).append(hold)
     found = []
     for resource in sorted(chosen, key=lambda r: (r.kind != ResourceKind.SPACE, r.name)):
         free = free_periods(
@@ -74,7 +77,7 @@ async def find_free(
             end,
             zone=zone,
             hub_opening_hours=hub.opening_hours,
-            holds=holds,
+            holds=by_resource.get(resource.id, []),
             closures=found_closures,
             duration=duration,
         )
