@@ -16,7 +16,9 @@ for a week about four months ahead:
   (d) the day view of the whole hub with 8 concurrent clients: requests/s (and its median
       one at a time, and size);
   (e) the SQL queries each page runs, counted in-process (the app on the same database,
-      every statement Piccolo sends);
+      every statement Piccolo sends), on a first visit and on the next, when the calendar's
+      section is kept (its version unchanged: see ``web/pages/hubs.py``); (a) to (d) ask for
+      the same pages again and again, so they measure kept sections;
   (f) for (a), (c) and the day view one at a time, the server process's CPU time per request
       (user + system, every thread, from /proc): what a request costs whatever else the
       shared machine runs, where the latencies grow with the load.
@@ -177,8 +179,9 @@ async def concurrently(url: str, token: str, path: str, headers: dict[str, str])
 
 async def query_counts(
     env: dict[str, str], token: str, pages: dict[str, tuple[str, dict[str, str]]]
-) -> dict:
-    """Statements Piccolo sends for each page, the app run in-process on the same database."""
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Statements Piccolo sends for each page, the app run in-process on the same database:
+    on a first visit (the section built) and on the next (the section kept)."""
     import httpx
 
     from hub_booking.app import create_app
@@ -191,24 +194,26 @@ async def query_counts(
         var_dir=Path(env["HUB_BOOKING_VAR_DIR"]),
     )
     app = create_app(settings, engine=engine)
-    counts: dict[str, int] = {}
+    built: dict[str, int] = {}
+    kept: dict[str, int] = {}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
         auth = {"Authorization": f"Bearer {token}", "Accept": "text/html"}
+        await client.get("/hubs", headers=auth)  # the token's first use is recorded once
         for name, (path, headers) in pages.items():
-            await client.get(path, headers={**auth, **headers})  # the token's use is recorded once
-            seen: list[str] = []
-            printer = type(engine).print_query  # PostgresEngine's instances have slots
-            type(engine).print_query = lambda _, query_id, query, seen=seen: seen.append(query)  # type: ignore[method-assign]
-            engine.log_queries = True
-            try:
-                response = await client.get(path, headers={**auth, **headers})
-            finally:
-                engine.log_queries = False
-                type(engine).print_query = printer  # type: ignore[method-assign]
-            assert response.status_code == 200, (response.status_code, response.text[-600:])
-            counts[name] = len(seen)
-    return counts
+            for counts in (built, kept):
+                seen: list[str] = []
+                printer = type(engine).print_query  # PostgresEngine's instances have slots
+                type(engine).print_query = lambda _, query_id, query, seen=seen: seen.append(query)  # type: ignore[method-assign]
+                engine.log_queries = True
+                try:
+                    response = await client.get(path, headers={**auth, **headers})
+                finally:
+                    engine.log_queries = False
+                    type(engine).print_query = printer  # type: ignore[method-assign]
+                assert response.status_code == 200, (response.status_code, response.text[-600:])
+                counts[name] = len(seen)
+    return built, kept
 
 
 async def bench_engine(engine_name: str) -> dict[str, Any]:
@@ -241,7 +246,8 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
         pages = addresses(monday_ahead())
         result["dataset"] = {"hub": "bench-hub", "resources": base.RESOURCES, **data.counts}
         result["pages"] = {name: path for name, (path, _) in pages.items()}
-        result["queries_per_page"] = await query_counts(env, token, pages)
+        counted = await query_counts(env, token, pages)
+        result["queries_per_page"], result["queries_per_page_kept"] = counted
         server = Server(env, workdir / "server.log", timeout=base.STARTUP_TIMEOUT_S)
         await asyncio.to_thread(server.start)
         week, partial, day = pages["week"], pages["next_week_partial"], pages["day"]
@@ -340,6 +346,11 @@ def table(results: list[dict[str, Any]]) -> str:
             "SQL queries week/partial/day",
             "constant",
             *("/".join(str(v) for v in r["queries_per_page"].values()) for r in results),
+        ),
+        (
+            "  the same, section kept",
+            "",
+            *("/".join(str(v) for v in r["queries_per_page_kept"].values()) for r in results),
         ),
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]

@@ -16,6 +16,7 @@ from hub_booking.db import calendar as calendar_rows
 from hub_booking.db import catalogue, closures
 from hub_booking.db.catalogue import ResourceFilters
 from hub_booking.domain.calendar import (
+    STEP,
     Frame,
     Grid,
     Row,
@@ -83,7 +84,27 @@ class HubCalendar:
         return self.day + timedelta(days=1 if self.query.view == View.DAY else 7)
 
 
-async def hub_calendar(
+@dataclass(frozen=True)
+class OpenCalendar:
+    """A calendar asked for, before its bookings are read: the hub, the query as applied,
+    the days and the resources to show, whose calendar it is, and its ``version``.
+
+    Equal versions make equal calendars, so a built one can be kept and shown again; None
+    for a manager's calendar, which names associations (a rename has no fingerprint)."""
+
+    hub: Hub
+    query: CalendarQuery
+    today: date
+    days: list[date]
+    resources: list[Resource]
+    shown: list[Resource]
+    notes: tuple[str, ...]
+    managing: bool
+    frame: Frame
+    version: tuple[object, ...] | None
+
+
+async def open_calendar(
     principal: Principal,
     slug: str,
     query: CalendarQuery,
@@ -91,34 +112,63 @@ async def hub_calendar(
     language: str,
     *,
     managing: bool = False,
-) -> HubCalendar:
+) -> OpenCalendar:
     """The calendar of the hub of ``slug`` (404 when there is none) for ``query``.
 
     Other associations' bookings are masked unless the reader manages the hub. ``managing``
     asks for the manager's calendar: a hub the reader does not manage is then a 404 (a
     condition of the query). A resource that is not the hub's, or a date too far out, is
-    ignored with a note."""
+    ignored with a note. Three queries: the hub, its closures and the version."""
     query, notes = _sane_day(query)
     hub, found = await _hub(principal, slug, query, managing)
     zone = zones.get_zone(hub.timezone)
-    today = to_local(now, zone).date()
+    local_now = to_local(now, zone)
     shown = [r for r in found if query.resource_id in (None, r.id)]
     if not shown and query.resource_id is not None:
         query, shown, notes = replace(query, resource_id=None), found, (*notes, UNKNOWN_RESOURCE)
-    day = query.day or today
-    days = shown_days(query.view, day)
+    days = shown_days(query.view, query.day or local_now.date())
     start, end = _window(days, zone)
-    rooms = [r.id for r in shown if r.kind == ResourceKind.SPACE]
-    pools = [r.id for r in shown if r.kind != ResourceKind.SPACE]
     viewer = Viewer(frozenset(principal.memberships), principal.manages(hub.id))
-    names = viewer.manages_hub  # only managers are shown other associations' names
-    entries = await calendar_rows.calendar_entries(rooms, pools, start, end, language, names=names)
     closed = await closures.overlapping(hub.id, start, end)
-    frame = Frame(local_closures(closed, zone), viewer, zone, to_local(now, zone))
-    rows = [_row(resource, hub, language) for resource in shown]
+    frame = Frame(local_closures(closed, zone), viewer, zone, local_now)
+    version = None
+    if not viewer.manages_hub:
+        held = await calendar_rows.calendar_version(*_rooms_and_pools(shown), start, end)
+        midnight = datetime.combine(local_now.date(), time(), local_now.tzinfo)
+        begun = -((midnight - local_now) // STEP)  # half hours of today begun (day view)
+        seen = (repr(hub), repr(found), query, viewer, tuple(closed), language)
+        version = (*seen, local_now.date(), begun, notes, managing, held)
+    today = local_now.date()
+    return OpenCalendar(hub, query, today, days, found, shown, notes, managing, frame, version)
+
+
+async def build_calendar(opened: OpenCalendar, language: str) -> HubCalendar:
+    """The calendar ``open_calendar`` described, with the bookings it shows: one query."""
+    hub, query, frame = opened.hub, opened.query, opened.frame
+    start, end = _window(opened.days, frame.zone)
+    names = frame.viewer.manages_hub  # only managers are shown other associations' names
+    rooms, pools = _rooms_and_pools(opened.shown)
+    entries = await calendar_rows.calendar_entries(rooms, pools, start, end, language, names=names)
+    rows = [_row(resource, hub, language) for resource in opened.shown]
     build = day_grid if query.view == View.DAY else week_grid
+    day = query.day or opened.today
     grid = build(day, rows, entries, frame)
-    return HubCalendar(hub, query, day, today, days, found, grid, notes, managing)
+    return HubCalendar(
+        hub,
+        query,
+        day,
+        opened.today,
+        opened.days,
+        opened.resources,
+        grid,
+        opened.notes,
+        opened.managing,
+    )
+
+
+def _rooms_and_pools(shown: list[Resource]) -> tuple[list[int], list[int]]:
+    rooms = [r.id for r in shown if r.kind == ResourceKind.SPACE]
+    return rooms, [r.id for r in shown if r.kind != ResourceKind.SPACE]
 
 
 async def _hub(

@@ -9,7 +9,6 @@ a fixed gzip header, so that the same data always gives the same bytes).
 from __future__ import annotations
 
 import gzip
-from collections import OrderedDict
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -21,6 +20,7 @@ from litestar.params import FromPath
 from hub_booking.domain.errors import N_
 from hub_booking.i18n import translate
 from hub_booking.services import feed_content as feeds
+from hub_booking.web import recent
 from hub_booking.web.api.fields import IdParam
 from hub_booking.web.auth import principal_of, signed_in
 from hub_booking.web.language import language_of
@@ -80,35 +80,9 @@ async def booking_calendar(request: Request, booking_id: IdParam) -> Response:
     return _calendar(request, body, headers)
 
 
-class _Built:
-    """Feed answers already built, by ETag and encoding, the most recently used kept within
-    a size: clients that poll without validators (Google does) and every subscriber of the
-    same unchanged feed get the bytes of its last build. An ETag names everything an answer
-    depends on, so two feeds that share one also share their bytes. One per app (process)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.size = limit, 0
-        self._answers: OrderedDict[tuple[str, bool], bytes] = OrderedDict()
-
-    def get(self, key: tuple[str, bool]) -> bytes | None:
-        found = self._answers.get(key)
-        if found is not None:
-            self._answers.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[str, bool], body: bytes) -> None:
-        if len(body) > self.limit // 4 or key in self._answers:
-            return
-        self._answers[key] = body
-        self.size += len(body)
-        while self.size > self.limit:
-            _, dropped = self._answers.popitem(last=False)
-            self.size -= len(dropped)
-
-
 async def _body(request: Request, opened: feeds.OpenFeed, zipped: bool) -> bytes:
     """The feed's bytes in the encoding asked for: built (and zipped) once per ETag."""
-    built = request.app.state.setdefault("feed_answers", _Built(BUILT_BYTES))
+    built = recent.kept(request.app.state, "feed_answers", BUILT_BYTES, len)
     key = (opened.version.etag, zipped)
     body = built.get(key)
     if body is None:

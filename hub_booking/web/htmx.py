@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.response import Template
+from markupsafe import Markup
 
 from hub_booking.i18n import LANGUAGE_NAMES, direction, formats
 from hub_booking.services import layout
@@ -58,6 +59,14 @@ def render(
         headers=headers,
         cookies=[gone] if gone else None,
     )
+
+
+def render_part(request: Request, template: str, **context: Any) -> Markup:
+    """``template`` rendered for ``request`` (with the page's context), to be kept and shown
+    inside pages and fragments that say ``{{ section }}``."""
+    engine = request.app.template_engine
+    assert engine is not None
+    return Markup(engine.get_template(template).render(**page_context(request, **context)))
 
 
 def is_fragment(request: Request, fragment: str | None, target: str | None) -> bool:

@@ -9,16 +9,17 @@ from urllib.parse import urlencode
 from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Template
+from markupsafe import Markup
 
 from hub_booking.domain.calendar import View
 from hub_booking.domain.errors import N_
 from hub_booking.domain.model import ResourceKind
 from hub_booking.services import calendar, resources
-from hub_booking.web import calendar_html, flash
+from hub_booking.web import calendar_html, flash, recent
 from hub_booking.web.auth import principal_of, signed_in
 from hub_booking.web.calendar_html import BOOK_PATH
 from hub_booking.web.forms import optional_int, read_date
-from hub_booking.web.htmx import render
+from hub_booking.web.htmx import render, render_part
 from hub_booking.web.language import language_of
 from hub_booking.web.names import named
 
@@ -41,7 +42,7 @@ async def hub_calendar(request: Request, slug: FromPath[str]) -> Template:
     return render(
         request,
         "pages/hub_calendar.html",
-        fragment="partials/calendar.html",
+        fragment="partials/calendar_section.html",
         target="calendar",
         **context,
     )
@@ -50,25 +51,54 @@ async def hub_calendar(request: Request, slug: FromPath[str]) -> Template:
 async def calendar_context(
     request: Request, slug: str, *, managing: bool = False
 ) -> dict[str, Any]:
-    """What ``partials/calendar.html`` shows for the address of ``request``: the public
-    calendar of the hub, or its manager's calendar (``managing``: a 404 for a hub the reader
-    does not manage, every booking in full, free half hours booked on behalf of an
-    association). Who sees what is the service's to decide, from the principal."""
+    """The calendar for the address of ``request`` and its section (``partials/calendar.html``
+    rendered): the public calendar of the hub, or its manager's calendar (``managing``: a 404
+    for a hub the reader does not manage, every booking in full, free half hours booked on
+    behalf of an association). Who sees what is the service's to decide, from the principal.
+
+    Built once per version of the calendar: the readers of a hub paging through the same
+    weeks are shown the same section until a booking, a closure or a resource changes."""
     language, params = language_of(request), request.query_params
     query, notes = _query(*(params.get(name) for name in _PARAMS))
-    found = await calendar.hub_calendar(
+    opened = await calendar.open_calendar(
         principal_of(request), slug, query, request.app.state.clock(), language, managing=managing
     )
-    links = CalendarLinks(found)
-    messages = [flash.message(language, note, kind="info") for note in (*notes, *found.notes)]
-    return {
-        "cal": found,
-        "rows": calendar_html.grid_rows(found, language, links.book),
-        "options": calendar_html.resource_options(found, language),
-        "links": links,
-        "hub": named(found.hub, language),
-        "notices": messages,
-    }
+    key = None if opened.version is None else (opened.version, tuple(notes))
+    kept = recent.kept(request.app.state, "calendars", BUILT_CHARACTERS, _weight)
+    found = kept.get(key) if key is not None else None
+    if found is None:
+        found = await _build(request, opened, notes, language)
+        if key is not None:
+            kept.put(key, found)
+    cal, section = found
+    return {"cal": cal, "hub": named(cal.hub, language), "section": section}
+
+
+Built = tuple[calendar.HubCalendar, Markup]
+BUILT_CHARACTERS = 32 * 2**20  # calendars kept for reuse, per app (process)
+
+
+async def _build(
+    request: Request, opened: calendar.OpenCalendar, notes: list[str], language: str
+) -> Built:
+    """The calendar with its bookings, and its section as HTML."""
+    cal = await calendar.build_calendar(opened, language)
+    links = CalendarLinks(cal)
+    messages = [flash.message(language, note, kind="info") for note in (*notes, *cal.notes)]
+    section = render_part(
+        request,
+        "partials/calendar.html",
+        cal=cal,
+        rows=calendar_html.grid_rows(cal, language, links.book),
+        options=calendar_html.resource_options(cal, language),
+        links=links,
+        notices=messages,
+    )
+    return cal, section
+
+
+def _weight(built: Built) -> int:
+    return 3 * len(built[1])  # the grid's objects weigh about twice its HTML
 
 
 _PARAMS = ("view", "date", "kind", "min_capacity", "resource")

@@ -30,7 +30,7 @@ async def manage_calendar(request: Request, slug: FromPath[str]) -> Template:
     return render(
         request,
         "pages/manage_calendar.html",
-        fragment="partials/calendar.html",
+        fragment="partials/calendar_section.html",
         target="calendar",
         tab="calendar",
         **context,
