@@ -238,7 +238,9 @@ async def bench_engine(engine_name: str) -> dict[str, Any]:
         counts = await add_pending(data, now, rng)
         if engine_name == "postgres":
             await Booking.raw("ANALYZE")
-        manager = ["create-user", "--email", MANAGER, "--password", secrets.token_urlsafe(12)]
+        # ``--password=…``: a random password may begin with "-", which argparse would
+        # take for an option.
+        manager = ["create-user", "--email", MANAGER, f"--password={secrets.token_urlsafe(12)}"]
         run_cli([*manager, "--role", "hub_manager", "--hub", "bench-hub"], env)
         token = create_tokens([MANAGER], env, name="approval bench")[MANAGER]
         result["dataset"] = {"hub": "bench-hub", "resources": base.RESOURCES, **data.counts}

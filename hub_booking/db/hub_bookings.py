@@ -5,7 +5,6 @@ rows in, domain types out (``db.bookings`` holds one booking's own reads and wri
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from hub_booking.db.bookings import (
 from hub_booking.db.engine import is_sqlite
 from hub_booking.db.tables import Booking, BookingItem
 from hub_booking.domain.bookings import BookingView, Item
-from hub_booking.domain.model import BookingStatus, Page, Principal
+from hub_booking.domain.model import BookingStatus, Principal
 
 
 async def pending_count(principal: Principal) -> int:
@@ -33,6 +32,18 @@ async def pending_count(principal: Principal) -> int:
     if not principal.is_platform_admin:
         where &= Booking.hub.is_in(list(principal.managed_hubs) or [-1])
     return await Booking.count().where(where)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A page of a hub's pending requests, and what the queue names of them: each one's
+    place in its series, its resources' and association's names (French, Arabic)."""
+
+    items: list[BookingView]
+    total: int  # the hub's pending requests, all pages
+    places: dict[int, tuple[int, int]]  # booking -> (its place, the series' size)
+    resources: dict[int, tuple[str, str]]
+    associations: dict[int, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -49,14 +60,58 @@ class Competitor:
     local_end: datetime
 
 
-async def pending_of_hub(hub_id: int, limit: int, offset: int) -> Page[BookingView]:
-    """A page of the hub's pending requests, by start, and how many there are."""
-    where = (Booking.hub == hub_id) & (Booking.status == BookingStatus.PENDING)
-    query = Booking.select(*FIELDS).where(where).order_by(Booking.starts_at, Booking.id)
-    total, rows = await asyncio.gather(
-        Booking.count().where(where).run(), query.limit(limit).offset(offset).run()
+_COLUMNS = ", ".join(f"b.{column._meta.db_column_name}" for column in FIELDS)
+# One statement for the whole page, so the page costs one round trip: the count joined to
+# the page's requests (the count comes back even for an empty page), their items with the
+# resources' names, the association's names and, for a series, the place and size
+# (occurrences counted by start whatever their status).
+_PENDING_PAGE = (
+    f"SELECT t.total AS total, {_COLUMNS}, i.resource AS item_resource, "
+    "i.quantity AS item_quantity, r.name_fr AS resource_fr, r.name_ar AS resource_ar, "
+    "a.name_fr AS association_fr, a.name_ar AS association_ar, "
+    "(SELECT COUNT(*) FROM booking s WHERE s.series = b.series AND (s.starts_at < b.starts_at"
+    " OR (s.starts_at = b.starts_at AND s.id <= b.id))) AS place, "
+    "(SELECT COUNT(*) FROM booking s WHERE s.series = b.series) AS size "
+    "FROM (SELECT COUNT(*) AS total FROM booking WHERE hub = {} AND status = 'pending') t "
+    "LEFT JOIN (SELECT * FROM booking WHERE hub = {} AND status = 'pending'%s "
+    "ORDER BY starts_at, id LIMIT {} OFFSET {}) b ON TRUE "
+    "LEFT JOIN booking_item i ON i.booking = b.id LEFT JOIN resource r ON r.id = i.resource "
+    "LEFT JOIN association a ON a.id = b.association ORDER BY b.starts_at, b.id, i.resource"
+)
+
+
+async def pending_of_hub(
+    hub_id: int, limit: int, offset: int, *, booking_id: int | None = None
+) -> Pending:
+    """A page of the hub's pending requests, by start (only ``booking_id`` if given), how
+    many there are, and their names and series places, in one query."""
+    only, args = ("", []) if booking_id is None else (" AND id = {}", [booking_id])
+    rows = await Booking.raw(_PENDING_PAGE % only, hub_id, hub_id, *args, limit, offset)
+    firsts: dict[int, dict[str, Any]] = {}
+    items: dict[int, list[Item]] = {}
+    resources: dict[int, tuple[str, str]] = {}
+    for row in rows:
+        if row["id"] is None:  # the count alone: an empty page
+            continue
+        firsts.setdefault(row["id"], row)
+        items.setdefault(row["id"], [])
+        if row["item_resource"] is not None:
+            items[row["id"]].append(Item(row["item_resource"], row["item_quantity"]))
+            resources[row["item_resource"]] = (row["resource_fr"] or "", row["resource_ar"] or "")
+    return Pending(
+        [as_view(row, items[i]) for i, row in firsts.items()],
+        int(rows[0]["total"]) if rows else 0,
+        {
+            i: (int(r["place"]), int(r["size"]))
+            for i, r in firsts.items()
+            if r["series"] is not None
+        },
+        resources,
+        {
+            r["association"]: (r["association_fr"] or "", r["association_ar"] or "")
+            for r in firsts.values()
+        },
     )
-    return Page(await views(rows), total)
 
 
 async def names_of(
@@ -87,24 +142,12 @@ def _ids(values: list[int]) -> str:
     return ", ".join(str(int(v)) for v in values) or "-1"
 
 
-async def series_places(booking_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """For each of these bookings that belongs to a series: (its place, the series' size),
-    occurrences counted by start whatever their status. One query."""
-    sql = (
-        "SELECT b.id AS id, "
-        "(SELECT COUNT(*) FROM booking s WHERE s.series = b.series AND (s.starts_at < b.starts_at"
-        " OR (s.starts_at = b.starts_at AND s.id <= b.id))) AS place, "
-        "(SELECT COUNT(*) FROM booking s WHERE s.series = b.series) AS size "
-        f"FROM booking b WHERE b.id IN ({_ids(booking_ids)}) AND b.series IS NOT NULL"
-    )
-    rows = await Booking.raw(sql)
-    return {int(r["id"]): (int(r["place"]), int(r["size"])) for r in rows}
-
-
 def _minutes() -> str:
     if is_sqlite():
         return "(julianday(ends_at) - julianday(starts_at)) * 1440"
-    return "EXTRACT(EPOCH FROM (ends_at - starts_at)) / 60"
+    # ``date_part`` is double precision; ``EXTRACT`` is numeric since PostgreSQL 14, slower
+    # to sum over a month of bookings.
+    return "date_part('epoch', ends_at - starts_at) / 60"
 
 
 async def held_minutes(
@@ -141,23 +184,30 @@ async def held_minutes(
     return found
 
 
-async def pending_competitors(booking_ids: list[int]) -> list[Competitor]:
+async def pending_competitors(
+    hub_id: int, booking_ids: list[int], start: datetime, end: datetime
+) -> list[Competitor]:
     """Other pending requests holding a resource of these requests over an overlapping
-    period (buffers included), in one query."""
+    period (buffers included), by start, in one query. The caller bounds the search: every
+    such request starts before ``end`` and ends after ``start`` (UTC)."""
     if not booking_ids:
         return []
+    # The hub's pending holds in the window, read once through the hub's index (both
+    # engines then plan the same small join, whatever the size of the booking table).
     sql = (
+        "WITH h AS (SELECT i.booking AS booking, i.resource AS resource, "
+        "i.hold_start AS hold_start, i.hold_end AS hold_end FROM booking o "
+        "JOIN booking_item i ON i.booking = o.id WHERE o.hub = {} AND o.status = 'pending' "
+        "AND o.starts_at < {} AND o.ends_at > {} AND i.holding) "
         "SELECT a.booking AS booking, b.booking AS other, b.resource AS resource, "
         "o.title AS title, o.association AS association, n.name_fr AS name_fr, "
         "n.name_ar AS name_ar, o.local_start AS local_start, o.local_end AS local_end "
-        "FROM booking_item a JOIN booking_item b ON b.resource = a.resource "
-        "AND b.booking <> a.booking AND b.hold_start < a.hold_end AND b.hold_end > a.hold_start "
+        "FROM h a JOIN h b ON b.resource = a.resource AND b.booking <> a.booking "
+        "AND b.hold_start < a.hold_end AND b.hold_end > a.hold_start "
         "JOIN booking o ON o.id = b.booking JOIN association n ON n.id = o.association "
-        # ``|| ''``: the planner starts from the listed requests' items, not from every
-        # pending booking (SQLite would take the status index and scan each one's resource).
-        f"WHERE a.booking IN ({_ids(booking_ids)}) AND b.holding AND o.status || '' = 'pending' "
-        "ORDER BY o.starts_at, o.id"
+        f"WHERE a.booking IN ({_ids(booking_ids)}) ORDER BY o.starts_at, o.id"
     )
+    rows = await Booking.raw(sql, hub_id, end.astimezone(UTC), start.astimezone(UTC))
     return [
         Competitor(
             int(r["booking"]),
@@ -169,8 +219,24 @@ async def pending_competitors(booking_ids: list[int]) -> list[Competitor]:
             naive(r["local_start"]),
             naive(r["local_end"]),
         )
-        for r in await Booking.raw(sql)
+        for r in rows
     ]
+
+
+async def lock_of_hub(
+    principal: Principal, booking_ids: list[int], hub_id: int
+) -> dict[int, BookingStatus]:
+    """The status of those of these bookings that belong to the hub and that the caller
+    may see, locked until the transaction ends (in id order: two batches never deadlock)."""
+    where = Booking.id.is_in(booking_ids or [-1]) & (Booking.hub == hub_id) & visible_to(principal)
+    query = Booking.select(Booking.id, Booking.status).where(where).order_by(Booking.id)
+    return {row["id"]: BookingStatus(row["status"]) for row in await for_update(query)}
+
+
+async def views_of_hub(booking_ids: list[int], hub_id: int) -> dict[int, BookingView]:
+    """These bookings of the hub, by id (two queries)."""
+    where = Booking.id.is_in(booking_ids or [-1]) & (Booking.hub == hub_id)
+    return {view.id: view for view in await views(await Booking.select(*FIELDS).where(where))}
 
 
 async def day_of_hub(

@@ -1,11 +1,14 @@
 """The approval queue of one hub: its pending requests with what a manager weighs before
 deciding (the series a request belongs to, its association's quota use that week and month,
-the other pending requests wanting the same resource at the same time), and the decisions,
-taken one by one through ``booking_changes.approve``/``reject`` (the functions the API calls).
+the other pending requests wanting the same resource at the same time), and the decisions:
+one at a time through ``booking_changes.approve``/``reject`` (the functions the API calls),
+or several approvals at once in one transaction.
 
 The hub is loaded with the reader's management as a query condition (``manage.managed_hub``:
-404 otherwise), and a decision applies only to a booking of that hub (``db.bookings.of_hub``).
-The queue reads a constant number of queries however many requests it lists.
+404 otherwise), and a decision applies only to a booking of that hub (``hub_bookings.of_hub``,
+``lock_of_hub``). The queue reads a constant number of queries however many requests it
+lists (three: the page with its names and series places, the quota sums, the competing
+requests).
 """
 
 from __future__ import annotations
@@ -16,16 +19,21 @@ from datetime import date, datetime, time, timedelta
 
 from hub_booking.db import bookings as db
 from hub_booking.db import hub_bookings
-from hub_booking.db.hub_bookings import Competitor
+from hub_booking.db.engine import transaction
+from hub_booking.db.hub_bookings import Competitor, Pending
 from hub_booking.domain.bookings import BookingView
 from hub_booking.domain.errors import N_, Conflict, NotFound
 from hub_booking.domain.model import BookingStatus, Hub, Principal, display_name
 from hub_booking.domain.rules import DEFAULT_RULES
-from hub_booking.services import booking_changes, manage
+from hub_booking.services import audit, booking_changes, manage, notifications
 from hub_booking.services.my_bookings import Names
 
 PAGE_SIZE = 50
 MAX_BULK = 200  # requests approved by one submission at most
+# A hold starts and ends within a day of its booking (buffers are at most a day each:
+# ``domain.rules``), so a request whose hold meets a listed one's starts before the last
+# listed end plus two days and ends after the first listed start less two.
+_RIVALS_SLACK = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -107,28 +115,18 @@ async def queue(principal: Principal, slug: str, language: str, page: int = 1) -
     page = max(1, page)
     found = await hub_bookings.pending_of_hub(hub.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     pages = max(1, -(-found.total // PAGE_SIZE))
-    entries, names = await asyncio.gather(
-        _entries(hub, found.items, language), names_of(found.items, language)
-    )
-    return Queue(hub, entries, found.total, page, pages, names)
+    entries = await _entries(hub, found, language)
+    return Queue(hub, entries, found.total, page, pages, _names(found, language))
 
 
 async def entry(principal: Principal, slug: str, booking_id: int, language: str) -> Queue:
     """The queue reduced to one request of the hub (no entry if it is no longer pending)."""
     hub = await manage.managed_hub(principal, slug)
-    mine = await hub_bookings.of_hub(principal, [booking_id], hub.id)
-    view = await db.view(principal, booking_id) if mine else None
-    if view is None:
+    if not await hub_bookings.of_hub(principal, [booking_id], hub.id):
         raise NotFound(N_("This booking does not exist."))
-    views = [view] if view.status == BookingStatus.PENDING else []
-    return Queue(
-        hub,
-        await _entries(hub, views, language),
-        len(views),
-        1,
-        1,
-        await names_of([view], language),
-    )
+    found = await hub_bookings.pending_of_hub(hub.id, 1, 0, booking_id=booking_id)
+    entries = await _entries(hub, found, language)
+    return Queue(hub, entries, len(entries), 1, 1, _names(found, language))
 
 
 async def decide(
@@ -143,58 +141,62 @@ async def decide(
     """Approve one request of the hub, or with a ``reason`` reject it (an empty reason is
     refused by ``booking_changes.reject``: ``Invalid`` on the field ``reason``)."""
     hub = await manage.managed_hub(principal, slug)
-    return await _decide_all(principal, hub, [booking_id], now, language, reason)
-
-
-async def approve_all(
-    principal: Principal, slug: str, booking_ids: list[int], now: datetime, language: str
-) -> Decisions:
-    """Approve several requests of the hub, each on its own: one that no longer applies
-    (cancelled, decided by someone else, not of this hub) is reported, the others go on."""
-    hub = await manage.managed_hub(principal, slug)
-    ids = list(dict.fromkeys(booking_ids))[:MAX_BULK]
-    return await _decide_all(principal, hub, ids, now, language, None)
-
-
-async def _decide_all(
-    principal: Principal,
-    hub: Hub,
-    ids: list[int],
-    now: datetime,
-    language: str,
-    reason: str | None,
-) -> Decisions:
-    mine = await hub_bookings.of_hub(principal, ids, hub.id)
-    outcomes = []
-    for booking_id in ids:
-        if booking_id not in mine:
-            outcomes.append(Outcome(booking_id, False, None))
-            continue
+    outcome = Outcome(booking_id, False, None)
+    if await hub_bookings.of_hub(principal, [booking_id], hub.id):
         try:
             if reason is None:
                 view = await booking_changes.approve(principal, booking_id, now)
             else:
                 view = await booking_changes.reject(principal, booking_id, reason, now)
-            outcomes.append(Outcome(booking_id, True, view))
+            outcome = Outcome(booking_id, True, view)
         except (Conflict, NotFound):  # decided, cancelled or gone meanwhile: say how it is
-            outcomes.append(Outcome(booking_id, False, await db.view(principal, booking_id)))
+            outcome = Outcome(booking_id, False, await db.view(principal, booking_id))
+    seen = [outcome.booking] if outcome.booking is not None else []
+    return Decisions(hub, [outcome], await names_of(seen, language))
+
+
+async def approve_all(
+    principal: Principal, slug: str, booking_ids: list[int], now: datetime, language: str
+) -> Decisions:
+    """Approve several requests of the hub in one transaction; one that no longer applies
+    (cancelled, decided by someone else, not of this hub) is reported, the others go on.
+
+    The same steps as ``booking_changes.approve``, each written once for all the requests:
+    the rows locked and checked, one status update, one audit row listing them, their
+    notifications queued together."""
+    hub = await manage.managed_hub(principal, slug)
+    ids = list(dict.fromkeys(booking_ids))[:MAX_BULK]
+    async with transaction():
+        statuses = await hub_bookings.lock_of_hub(principal, ids, hub.id)
+        waiting = [i for i in ids if statuses.get(i) == BookingStatus.PENDING]
+        if waiting:
+            user = principal.user_id
+            approved = BookingStatus.APPROVED
+            await db.set_status(waiting, approved, now, decided_by=user, decided_at=now)
+            await audit.record(user, "booking.approved", "booking", None, now, ids=waiting)
+            await notifications.booking_changed(waiting, "approved", now, by=user)
+        found = await hub_bookings.views_of_hub(list(statuses), hub.id)
+    outcomes = [Outcome(i, i in waiting, found.get(i)) for i in ids]
     seen = [o.booking for o in outcomes if o.booking is not None]
     return Decisions(hub, outcomes, await names_of(seen, language))
 
 
-async def _entries(hub: Hub, views: list[BookingView], language: str) -> list[Entry]:
+async def _entries(hub: Hub, found: Pending, language: str) -> list[Entry]:
+    views = found.items
     if not views:
         return []
+    start = min(view.starts_at for view in views) - _RIVALS_SLACK
+    end = max(view.ends_at for view in views) + _RIVALS_SLACK
     ids = [view.id for view in views]
     # Independent reads, each on its own pooled connection: their waits overlap.
-    places, quotas, competitors = await asyncio.gather(
-        hub_bookings.series_places(ids), _quotas(hub, views), hub_bookings.pending_competitors(ids)
+    quotas, competitors = await asyncio.gather(
+        _quotas(hub, views), hub_bookings.pending_competitors(hub.id, ids, start, end)
     )
     rivals: dict[int, list[Rival]] = {}
-    for found in competitors:
-        rivals.setdefault(found.booking_id, []).append(_rival(found, language))
+    for competitor in competitors:
+        rivals.setdefault(competitor.booking_id, []).append(_rival(competitor, language))
     return [
-        Entry(view, places.get(view.id), quotas[view.id], tuple(rivals.get(view.id, ())))
+        Entry(view, found.places.get(view.id), quotas[view.id], tuple(rivals.get(view.id, ())))
         for view in views
     ]
 
@@ -245,6 +247,14 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
+def _names(found: Pending, language: str) -> Names:
+    return Names({}, _named(found.resources, language), _named(found.associations, language))
+
+
+def _named(pairs: dict[int, tuple[str, str]], language: str) -> dict[int, str]:
+    return {i: display_name(fr, ar, language) for i, (fr, ar) in pairs.items()}
+
+
 async def names_of(views: list[BookingView], language: str) -> Names:
     """The resources and associations these bookings mention, in the reader's language (one
     query; the manager pages name no hub: they are the hub's)."""
@@ -254,8 +264,4 @@ async def names_of(views: list[BookingView], language: str) -> Names:
         sorted({item.resource_id for view in views for item in view.items}),
         sorted({view.association_id for view in views}),
     )
-
-    def named(pairs: dict[int, tuple[str, str]]) -> dict[int, str]:
-        return {i: display_name(fr, ar, language) for i, (fr, ar) in pairs.items()}
-
-    return Names({}, named(resources), named(associations))
+    return Names({}, _named(resources, language), _named(associations, language))

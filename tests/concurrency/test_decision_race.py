@@ -1,7 +1,8 @@
 """Two managers decide on the same request at the same moment, through the approval queue's
 inline forms, against real ``hub-booking serve`` processes (two on PostgreSQL, sharing the
 database): exactly one decision wins; the other manager is told, with a 409, what the request
-now is; the booking holds the winner's decision and nothing else.
+now is; the booking holds the winner's decision and nothing else. The same holds when one
+of the requests is in a bulk approval (one transaction for the whole batch).
 """
 
 from __future__ import annotations
@@ -112,3 +113,69 @@ async def _race(
     await asyncio.sleep(0.05)
     go.set()
     return {action: await task for action, task in tasks.items()}
+
+
+async def test_a_bulk_approval_racing_an_inline_rejection_decides_each_request_once(
+    stack: Stack,
+):
+    """The manager approves a batch while the admin rejects one of its requests inline, at
+    the same instant: the contested request gets exactly one decision, and the batch's
+    report says which; the rest of the batch is approved."""
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits) as client:
+        ids = await _pending_requests(stack, client)
+        for url in (stack.url(0), stack.url(1)):
+            await client.get(f"{url}/healthz")
+        for first in range(0, ROUNDS, 2):
+            batch = ids[first : first + 2]
+            contested = batch[(first // 2) % 2]  # the batch's first, then its last
+            approved, rejected = await _race_bulk(client, stack, batch, contested)
+            assert approved[0] == 200, (approved, stack.server_logs())
+            assert rejected[0] in (200, 409), (rejected, stack.server_logs())
+            winner = "rejected" if rejected[0] == 200 else "approved"
+            for booking_id in batch:
+                response = await client.get(
+                    f"{stack.url(0)}/api/v1/bookings/{booking_id}", headers=stack.manager()
+                )
+                shown = response.raise_for_status().json()
+                expected = winner if booking_id == contested else "approved"
+                assert shown["status"] == expected, (booking_id, shown, approved, rejected)
+                assert shown["revision"] == 1  # one decision written, not two
+            report = approved[1].split('class="bulk-report"', 1)[1].split("</div>", 1)[0]
+            assert report.count('<li class="ok">') == (1 if winner == "rejected" else 2)
+
+
+async def _race_bulk(
+    client: httpx.AsyncClient, stack: Stack, batch: list[int], contested: int
+) -> tuple[tuple[int, str], tuple[int, str]]:
+    """The manager's bulk approval of ``batch`` (the queue's form, on the first server) and
+    the admin's inline rejection of ``contested`` (on the other), released together."""
+    go = asyncio.Event()
+
+    async def approve() -> tuple[int, str]:
+        await go.wait()
+        response = await client.post(
+            f"{stack.url(0)}{QUEUE}/approve",
+            data={"ids": [str(i) for i in batch]},
+            headers={**stack.manager(), "Accept": "text/html"},
+        )
+        return response.status_code, response.text
+
+    async def reject() -> tuple[int, str]:
+        await go.wait()
+        response = await client.post(
+            f"{stack.url(1)}{QUEUE}/{contested}/reject",
+            data={"reason": "Salle réservée à un autre événement"},
+            headers={
+                **stack.admin(),
+                "Accept": "text/html",
+                "HX-Request": "true",
+                "HX-Target": f"request-{contested}",
+            },
+        )
+        return response.status_code, response.text
+
+    tasks = asyncio.create_task(approve()), asyncio.create_task(reject())
+    await asyncio.sleep(0.05)
+    go.set()
+    return await tasks[0], await tasks[1]

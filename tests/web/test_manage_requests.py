@@ -3,10 +3,11 @@ without JavaScript, bulk approval, stale decisions, bad input, and a constant qu
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
-from hub_booking.db.tables import AuditLog, Booking, Hub, Resource
+from hub_booking.db.tables import AuditLog, Booking, Hub, Notification, Resource
 from hub_booking.i18n import translate, translations
 from tests.conftest import NOW
 from tests.factories import make_booking, make_hub, make_resource
@@ -310,7 +311,13 @@ async def test_a_page_number_that_cannot_be_read_shows_the_first_page(client, ca
 async def test_approving_inline_swaps_the_row(client, cast):
     booking = await make_booking(NOW, cast)
     html = await manager_page(client, cast)
-    assert f'hx-target="#request-{booking}"' in html
+    # the list boosts its rows' plain forms, and each answer replaces its own row
+    listing = re.search(r'<ol class="request-list"[^>]*>', html).group(0)
+    assert 'hx-boost="true"' in listing
+    assert 'hx-target="closest li"' in listing
+    assert 'hx-swap="outerHTML' in listing
+    assert 'hx-push-url="false"' in listing
+    assert f'<form method="post" action="{QUEUE}/{booking}/approve">' in row_of(html, booking)
     response = await client.post(
         f"{QUEUE}/{booking}/approve",
         data={"_csrf_token": csrf_of(html)},
@@ -399,6 +406,28 @@ async def test_bulk_approval_reports_each_decision(client, cast):
         "cancelled",
         "pending",
     ]
+
+
+async def test_bulk_approval_is_audited_once_and_tells_each_association(client, cast):
+    ids = [await make_booking(NOW, cast, title=f"Atelier {n}") for n in range(3)]
+    html = await manager_page(client, cast)
+    response = await client.post(
+        f"{QUEUE}/approve", data={"_csrf_token": csrf_of(html), "ids": [str(i) for i in ids]}
+    )
+    assert response.status_code == 200
+    rows = await AuditLog.select(AuditLog.actor, AuditLog.details).where(
+        AuditLog.action == "booking.approved"
+    )
+    assert [row["actor"] for row in rows] == [cast.users["manager"]]
+    details = rows[0]["details"]
+    details = json.loads(details) if isinstance(details, str) else details
+    assert details["ids"] == ids
+    told = await Notification.select(Notification.booking).where(Notification.kind == "approved")
+    assert {row["booking"] for row in told} == set(ids)
+    decided = await Booking.select(Booking.revision, Booking.decided_by).where(
+        Booking.id.is_in(ids)
+    )
+    assert decided == [{"revision": 1, "decided_by": cast.users["manager"]}] * 3
 
 
 async def test_bulk_approval_inline_swaps_the_queue(client, cast):

@@ -6,7 +6,6 @@ which calls ``booking_changes.approve``/``reject`` like the API."""
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -23,6 +22,7 @@ from hub_booking.web.forms import FieldError, FormData, every, optional_int, rea
 from hub_booking.web.htmx import is_fragment, render
 from hub_booking.web.language import language_of
 from hub_booking.web.names import named
+from hub_booking.web.queue_html import Rows
 
 BookingId = Annotated[int, PathParameter(ge=1, le=bounds.MAX_ID)]
 MAX_PAGE = 10_000
@@ -37,36 +37,6 @@ STATUS_LABELS = {
     "expired": N_("Expired: not approved in time"),
 }
 NONE_SELECTED = N_("Select at least one request to approve.")
-# What every row of the queue says, translated once per language (a row is drawn by a macro
-# that formats the patterns: ``partials/manage_request_row.html``).
-ROW_LABELS = {
-    "select": N_("Select"),
-    "when": N_("When"),
-    "association": N_("Association"),
-    "resources": N_("Booked resources"),
-    "attendees": N_("Attendees"),
-    "series": N_("Repeated booking"),
-    "occurrence": N_("Occurrence %(number)d of %(count)d"),
-    "purpose": N_("Purpose"),
-    "hours": N_("The association's hours here"),
-    "week": N_("Week of %(day)s:"),
-    "month": N_("Month:"),
-    "hm": N_("%(hours)d h %(minutes)02d"),
-    "no_quota": N_("(the hub sets no quota)"),
-    "over": N_("Over the quota"),
-    "rivals": N_("Also wanted at this time"),
-    "approve": N_("Approve"),
-    "reason": N_("Reason for rejecting"),
-    "reason_hint": N_("Required to reject. The association will read it."),
-    "error": N_("Error:"),
-    "reject": N_("Reject"),
-}
-
-
-@cache
-def row_labels(language: str) -> dict[str, str]:
-    catalog = translations(language)
-    return {key: catalog.gettext(msgid) for key, msgid in ROW_LABELS.items()}
 
 
 def _base(slug: str) -> str:
@@ -146,7 +116,16 @@ def _check_reason(reason: str) -> None:
         )
 
 
-def _page(request: Request, found: Queue, *, status_code: int = 200, **context: Any) -> Template:
+def _page(
+    request: Request,
+    found: Queue,
+    *,
+    status_code: int = 200,
+    errors: dict[int, str] | None = None,
+    reasons: dict[int, str] | None = None,
+    **context: Any,
+) -> Template:
+    """The queue page (its list alone for htmx); ``errors`` and ``reasons`` by request."""
     language = language_of(request)
     return render(
         request,
@@ -158,8 +137,8 @@ def _page(request: Request, found: Queue, *, status_code: int = 200, **context: 
         tab="requests",
         found=found,
         statuses=STATUS_LABELS,
-        L=row_labels(language),
-        **{"report": None, "summary": [], "field_errors": {}, "reasons": {}, **context},
+        rows=Rows(found, language, errors or {}, reasons or {}),
+        **{"report": None, "summary": [], **context},
     )
 
 
@@ -223,11 +202,8 @@ async def _refused(
             status_code=422,
             hub=named(found.hub, language),
             found=found,
-            e=found.entries[0] if found.entries else None,
-            field_errors=errors,
-            reasons={booking_id: reason},
+            rows=Rows(found, language, errors, {booking_id: reason}),
             target_id=f"request-{booking_id}",
-            L=row_labels(language),
         )
     found = await approvals.queue(principal, slug, language, page)
     summary = [FieldError(f"reason-{booking_id}", message)]
@@ -235,7 +211,7 @@ async def _refused(
         request,
         found,
         summary=summary,
-        field_errors=errors,
+        errors=errors,
         reasons={booking_id: reason},
         status_code=422,
     )
