@@ -1,39 +1,26 @@
 """The notification outbox: messages stored in the caller's transaction, sent by the worker.
 
 The idempotency key is unique: an insert-on-conflict stores a message once however many
-callers (a retried job, two workers) enqueue it at the same moment.
-
-Claiming is atomic: PostgreSQL picks due rows ``FOR UPDATE SKIP LOCKED`` and marks them in
-one statement; SQLite runs the same conditional ``UPDATE`` inside its single writer's
-``BEGIN IMMEDIATE``. A claim is a lease: a row claimed longer ago than the lease is due
-again (its worker died). Every later change of a claimed row names the claim's token, so a
-worker whose lease was taken over changes nothing.
+callers (a retried job, two workers) enqueue it at the same moment. The worker claims and
+settles rows through ``db.claims``; letters read their people and places through
+``db.letters``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from piccolo.custom_types import Combinable
-
-from hub_booking.db import bookings as booking_rows
-from hub_booking.db.engine import is_sqlite, transaction
 from hub_booking.db.tables import (
     AppUser,
-    Association,
     Booking,
-    Hub,
     HubManager,
     Membership,
     Notification,
-    Resource,
 )
-from hub_booking.domain.bookings import BookingView
 from hub_booking.domain.model import BookingStatus, MemberRole
 
 KEY_MAX = 200  # the column's length
@@ -76,15 +63,6 @@ class Audience:
     user_ids: tuple[int, ...]
     requester: int | None
     association_id: int = 0
-
-
-@dataclass(frozen=True)
-class Names:
-    """(French, Arabic) names of the resources, hubs and associations of some bookings."""
-
-    resources: dict[int, tuple[str, str]]
-    hubs: dict[int, tuple[str, str]]
-    associations: dict[int, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -153,125 +131,6 @@ async def enqueue_all(messages: list[Message], now: datetime) -> int:
     return len(await Notification.raw(sql, *args))
 
 
-def _due(now: datetime, lease: timedelta) -> Combinable:
-    return (
-        Notification.sent_at.is_null()
-        & Notification.failed_at.is_null()
-        & (Notification.send_after.is_null() | (Notification.send_after <= now))
-        & (Notification.claimed_at.is_null() | (Notification.claimed_at < now - lease))
-    )
-
-
-_CLAIMED = (
-    Notification.id,
-    Notification.user,
-    Notification.kind,
-    Notification.payload,
-    Notification.idempotency_key,
-    Notification.attempts,
-    Notification.booking,
-)
-
-
-async def claim(now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Claim up to ``limit`` due rows, oldest due first, for this worker alone."""
-    now = now.astimezone(UTC)
-    token = secrets.token_hex(8)
-    pick = (
-        Notification.select(Notification.id)
-        .where(_due(now, lease))
-        .order_by(Notification.send_after)
-        .order_by(Notification.id)
-        .limit(limit)
-    )
-    if not is_sqlite():
-        pick = pick.lock_rows(skip_locked=True)
-    async with transaction():
-        # The outer condition is checked again on each row: a row another worker claimed
-        # between the pick and the update is left alone.
-        rows = (
-            await Notification.update(
-                {Notification.claimed_at: now, Notification.claimed_by: token}
-            )
-            .where(Notification.id.is_in(pick) & _due(now, lease))
-            .returning(*_CLAIMED)
-        )
-    return sorted((_claimed(row, now, token) for row in rows), key=lambda c: c.id)
-
-
-def _claimed(row: dict[str, Any], now: datetime, token: str) -> Claimed:
-    return Claimed(
-        id=row["id"],
-        user_id=row["user"],
-        kind=row["kind"],
-        payload=_load(row["payload"]),
-        key=row["idempotency_key"],
-        attempts=row["attempts"],
-        booking_id=row["booking"],
-        claimed_at=now,
-        token=token,
-    )
-
-
-def _mine(claimed: Claimed) -> Combinable:
-    return (Notification.id == claimed.id) & (Notification.claimed_by == claimed.token)
-
-
-async def mark_sent(claimed: Claimed, now: datetime) -> bool:
-    """Record the delivery; False if the claim was lost (another worker took it over).
-    A one-time link's token (invitations) is not kept once its mail is sent. A plain
-    statement: it runs once per mail sent (the dispatcher's hot path)."""
-    args: list[Any] = [now.astimezone(UTC)]
-    payload = ""
-    if "token" in claimed.payload:
-        payload = ", payload = {}"
-        args.append(json.dumps({k: v for k, v in claimed.payload.items() if k != "token"}))
-    where = " WHERE id = {} AND claimed_by = {} AND sent_at IS NULL RETURNING notification.id"
-    if is_sqlite():
-        sql = f"UPDATE notification SET sent_at = {{}}{payload}" + where
-    else:
-        # PostgreSQL commits this one asynchronously (no wait for the disk, a few
-        # milliseconds per mail): only a crash of the database server itself in the next
-        # fraction of a second could lose the mark and send that mail again; a crash of the
-        # worker loses nothing.
-        sql = (
-            "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))"
-            f" UPDATE notification SET sent_at = {{}}{payload} FROM quick" + where
-        )
-    return bool(await Notification.raw(sql, *args, claimed.id, claimed.token))
-
-
-async def mark_failed(
-    claimed: Claimed, error: str, now: datetime, retry_at: datetime | None
-) -> None:
-    """Count an attempt and keep its error; retry at ``retry_at``, or give up when None."""
-    values: dict[Any, Any] = {
-        Notification.attempts: claimed.attempts + 1,
-        Notification.last_error: error[:1000],
-        Notification.claimed_at: None,
-        Notification.claimed_by: None,
-    }
-    if retry_at is None:
-        values[Notification.failed_at] = now.astimezone(UTC)
-    else:
-        values[Notification.send_after] = retry_at.astimezone(UTC)
-    await Notification.update(values).where(_mine(claimed))
-
-
-async def release(claims: list[Claimed], send_after: datetime | None = None) -> None:
-    """Give rows back unsent, without counting an attempt (optionally due later)."""
-    for claimed in claims:
-        values: dict[Any, Any] = {Notification.claimed_at: None, Notification.claimed_by: None}
-        if send_after is not None:
-            values[Notification.send_after] = send_after.astimezone(UTC)
-        await Notification.update(values).where(_mine(claimed))
-
-
-async def drop(claimed: Claimed) -> None:
-    """Forget a claimed row that must not be sent (a withdrawn reminder)."""
-    await Notification.delete().where(_mine(claimed))
-
-
 async def withdraw_reminders(booking_ids: list[int], keep_revision: int | None = None) -> int:
     """Delete the unsent reminders of these bookings (all, or those not of ``keep_revision``)."""
     where = (
@@ -284,7 +143,7 @@ async def withdraw_reminders(booking_ids: list[int], keep_revision: int | None =
     doomed = [
         row["id"]
         for row in rows
-        if keep_revision is None or _load(row["payload"]).get("revision") != keep_revision
+        if keep_revision is None or load_payload(row["payload"]).get("revision") != keep_revision
     ]
     if doomed:
         await Notification.delete().where(Notification.id.is_in(doomed))
@@ -308,7 +167,9 @@ async def planned_reminders(start: datetime, end: datetime) -> list[PlannedRemin
         & (Notification.booking.starts_at < end.astimezone(UTC))
     )
     return [
-        PlannedReminder(r["id"], _load(r["payload"]), r["send_after"], r["starts_at"], r["status"])
+        PlannedReminder(
+            r["id"], load_payload(r["payload"]), r["send_after"], r["starts_at"], r["status"]
+        )
         for r in rows
     ]
 
@@ -368,38 +229,6 @@ async def audiences(booking_ids: list[int]) -> list[Audience]:
     return found
 
 
-async def booking_views(booking_ids: list[int]) -> dict[int, BookingView]:
-    """The bookings of a batch of letters, by id, in two queries (letters are not bound by
-    anyone's visibility: they go to the people the booking concerns)."""
-    return await booking_rows.by_ids(booking_ids)
-
-
-async def names(views: list[BookingView]) -> Names:
-    """The names a letter shows for these bookings, in three queries."""
-
-    async def of(table: Any, ids: set[int]) -> dict[int, tuple[str, str]]:
-        rows = await table.select(table.id, table.name_fr, table.name_ar).where(
-            table.id.is_in(sorted(ids) or [-1])
-        )
-        return {r["id"]: (r["name_fr"], r["name_ar"]) for r in rows}
-
-    return Names(
-        resources=await of(Resource, {i.resource_id for v in views for i in v.items}),
-        hubs=await of(Hub, {v.hub_id for v in views}),
-        associations=await of(Association, {v.association_id for v in views}),
-    )
-
-
-async def recipients(user_ids: list[int]) -> dict[int, Recipient]:
-    rows = await AppUser.select(
-        AppUser.id, AppUser.email, AppUser.name, AppUser.language, AppUser.is_active
-    ).where(AppUser.id.is_in(user_ids or [-1]))
-    return {
-        r["id"]: Recipient(r["id"], r["email"], r["name"], r["language"], r["is_active"])
-        for r in rows
-    }
-
-
 async def hub_manager_ids(hub_id: int) -> list[int]:
     """The managers of the hub, who are asked to decide its pending bookings."""
     rows = await HubManager.select(HubManager.user).where(HubManager.hub == hub_id)
@@ -422,7 +251,8 @@ async def platform_admin_ids() -> list[int]:
     return [row["id"] for row in rows]
 
 
-def _load(payload: Any) -> dict[str, Any]:
+def load_payload(payload: Any) -> dict[str, Any]:
+    """A row's payload as a dict (SQLite returns the JSON text)."""
     if isinstance(payload, str | bytes):
         return json.loads(payload) or {}
     return payload or {}

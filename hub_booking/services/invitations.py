@@ -11,7 +11,7 @@ a hub to manage) and signs the user in.
 
 The outbox row of the mail is the only other place the token is written: it is removed
 from there as soon as the mail is sent, and the unsent mail is withdrawn when its link is
-used or revoked first (``db.invitations.withdraw_mail``, ``db.outbox.mark_sent``).
+used or revoked first (``db.invitations.withdraw_mail``, ``db.claims.mark_sent``).
 """
 
 from __future__ import annotations

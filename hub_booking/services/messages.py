@@ -7,6 +7,10 @@ current revision as SEQUENCE, exactly as the calendar feeds write them.
 
 A reminder is checked against its booking when it falls due: withdrawn when the booking is
 no longer approved or has started, put back when the booking moved later (a ``retime``).
+
+The letters are built from what ``services.letters`` read for their batch; the parts that
+depend only on the booking and the language (names, times) are worked out once for all
+the readers of that language.
 """
 
 from __future__ import annotations
@@ -14,25 +18,22 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub_booking import ical, zones
-from hub_booking.db import bookings as db
-from hub_booking.db import catalogue, outbox
-from hub_booking.db.outbox import Claimed, Recipient, recipients
+from hub_booking.db.letters import Names
+from hub_booking.db.outbox import Claimed, Recipient
 from hub_booking.domain.bookings import BookingView
 from hub_booking.domain.errors import N_
-from hub_booking.domain.model import BookingStatus, Principal, display_name
+from hub_booking.domain.model import BookingStatus, display_name
 from hub_booking.i18n import direction, format_datetime, translate
-from hub_booking.mail import Invitation, Letter, Undeliverable, envelope_address
+from hub_booking.mail import Invitation, Letter, envelope_address
 
-SYSTEM = Principal(user_id=0, email="", name="hub-booking", language="en", is_platform_admin=True)
 DATE = "EEEE d MMMM y"
 TIME = "HH:mm"
 EARLY = timedelta(minutes=1)  # a reminder this much early still goes out
-AWAITING = N_("awaiting a decision")
 
 SUBJECTS = {
     "approval_requested": N_("Booking request to decide: %(title)s"),
@@ -87,163 +88,65 @@ class Withdrawn:
     reason: str
 
 
-class Memo:
-    """What one batch has read: people, bookings and the names of their places."""
-
-    def __init__(self) -> None:
-        self._people: dict[int, Recipient | None] = {}
-        self._bookings: dict[int, BookingView | None] = {}
-        self._names = outbox.Names({}, {}, {})
-
-    async def prefetch(self, claims: list[Claimed]) -> None:
-        """Read everything the letters of a batch need in a few queries, not a few each."""
-        ids = {c.user_id for c in claims} | {
-            int(c.payload["by"]) for c in claims if str(c.payload.get("by", "")).isdigit()
-        }
-        found = await recipients(sorted(ids - set(self._people)))
-        self._people.update({i: found.get(i) for i in ids if i not in self._people})
-        wanted = {int(c.payload["booking_id"]) for c in claims if "booking_id" in c.payload}
-        views = await outbox.booking_views(sorted(wanted - set(self._bookings)))
-        self._bookings.update({i: views.get(i) for i in wanted if i not in self._bookings})
-        self._names = await outbox.names([v for v in self._bookings.values() if v])
-
-    async def person(self, user_id: int) -> Recipient | None:
-        if user_id not in self._people:
-            self._people[user_id] = (await recipients([user_id])).get(user_id)
-        return self._people[user_id]
-
-    async def booking(self, booking_id: int) -> BookingView | None:
-        if booking_id not in self._bookings:
-            self._bookings[booking_id] = (await outbox.booking_views([booking_id])).get(booking_id)
-        return self._bookings[booking_id]
-
-    async def facts(self, booking: BookingView, language: str) -> _Facts:
-        if not all(i.resource_id in self._names.resources for i in booking.items):
-            self._names = await outbox.names([*(v for v in self._bookings.values() if v), booking])
-        return _facts(booking, language, self._names)
-
-
 @dataclass(frozen=True)
 class _Facts:
+    """What every reader of one language is told about a booking."""
+
     booking: BookingView
     zone: ZoneInfo
     hub: str
     resources: str
     association: str
+    language: str = "fr"
+    when: str = ""  # its times on the hub's clock
 
 
-async def draft(
-    claimed: Claimed, now: datetime, base_url: str, sender: str, memo: Memo | None = None
-) -> Draft | NotYet | Withdrawn:
-    """The letter for a claimed notification, or why it is not to be sent now. ``memo``
-    keeps what was read for the other letters of a batch (its readers, its bookings)."""
-    memo = memo if memo is not None else Memo()
-    reader = await memo.person(claimed.user_id)
-    if reader is None or not reader.active:
-        raise Undeliverable("the recipient's account is closed")
-    language = reader.language if reader.language in ("ar", "fr", "en") else "fr"
-    if claimed.kind in SUBJECTS:
-        return await _booking_letter(claimed, reader, language, now, base_url, sender, memo)
-    if claimed.kind == "digest":
-        letter = await _digest(claimed.payload, reader, language, now, base_url)
-        return Draft(letter, reader)
-    if claimed.kind in ("waitlist_offer", "waitlist_lapsed"):
-        from hub_booking.services import waitlist_views  # it builds on this module
-
-        return await waitlist_views.draft(claimed, reader, language, now, base_url)
-    if claimed.kind in LINK_LETTERS:
-        return await _link_letter(claimed, reader, language, now, base_url, memo)
-    return Draft(_other(claimed, reader, language, base_url), reader)
+def reminder_state(
+    claimed: Claimed, booking: BookingView, now: datetime
+) -> NotYet | Withdrawn | None:
+    """None when the letter goes out now; a reminder falling due is withdrawn when its
+    booking is no longer approved or has started, and put back when it moved later."""
+    if claimed.kind != "reminder":
+        return None
+    if booking.status != BookingStatus.APPROVED or booking.starts_at <= now:
+        return Withdrawn(f"the booking is {booking.status} or has started")
+    due = booking.starts_at - timedelta(minutes=int(claimed.payload.get("minutes", 0)))
+    return NotYet(due) if due > now + EARLY else None
 
 
-# One-time links (services/invitations.py): kind -> (subject, lead, the link's label).
-LINK_LETTERS = {
-    "invitation": (
-        N_("Your invitation to hub-booking"),
-        N_("%(name)s invites you to hub-booking, the booking service of the regional hubs."),
-        N_("Accept the invitation"),
-    ),
-    "password_reset": (
-        N_("Choose a new password for hub-booking"),
-        N_("%(name)s reset your password on hub-booking. Your old password no longer works."),
-        N_("Choose a new password"),
-    ),
-}
-
-
-async def _link_letter(
-    claimed: Claimed, reader: Recipient, language: str, now: datetime, base_url: str, memo: Memo
-) -> Draft | Withdrawn:
-    """An invitation or a reset: the one-time link, what it grants, until when it works."""
-    payload, t = claimed.payload, _translator(language)
-    expires = datetime.fromisoformat(str(payload.get("expires_at", now.isoformat())))
-    if "token" not in payload or expires <= now:
-        return Withdrawn("the link was used, withdrawn or has expired")
-    by = await memo.person(int(payload.get("by") or 0))
-    subject, lead, label = LINK_LETTERS[claimed.kind]
-    paragraphs = [t(lead, name=(by.name or by.email) if by else "hub-booking")]
-    if payload.get("association_fr") or payload.get("association_ar"):
-        name = display_name(
-            payload.get("association_fr", ""), payload.get("association_ar", ""), language
-        )
-        role = (
-            t(N_("representative")) if payload.get("role") == "representative" else t(N_("member"))
-        )
-        paragraphs.append(
-            t(N_("You will join %(association)s as %(role)s."), association=name, role=role)
-        )
-    if payload.get("hub_fr") or payload.get("hub_ar"):
-        name = display_name(payload.get("hub_fr", ""), payload.get("hub_ar", ""), language)
-        paragraphs.append(t(N_("You will manage the hub %(hub)s."), hub=name))
-    zone = zones.get_zone(str(payload.get("timezone") or "UTC"))
-    when = format_datetime(expires, zone, language, f"{DATE}, {TIME}")
-    paragraphs.append(
-        t(N_("The link works once, until %(when)s (%(zone)s)."), when=when, zone=zone.key)
-    )
-    paragraphs.append(t(N_("If you did not expect this message, you can ignore it.")))
-    letter = _letter(t(subject), reader, language, paragraphs, base_url)
-    url = f"{base_url.rstrip('/')}/invitations/{payload['token']}"
-    return Draft(dataclasses.replace(letter, link=(url, t(label))), reader)
-
-
-async def _booking_letter(
+def booking_letter(
     claimed: Claimed,
     reader: Recipient,
-    language: str,
+    facts: _Facts,
+    actor: Recipient | None,
     now: datetime,
     base_url: str,
     sender: str,
-    memo: Memo,
-) -> Draft | NotYet | Withdrawn:
-    booking = await memo.booking(int(claimed.payload["booking_id"]))
-    if booking is None:
-        return Withdrawn("the booking no longer exists")
-    if claimed.kind == "reminder":
-        due = booking.starts_at - timedelta(minutes=int(claimed.payload.get("minutes", 0)))
-        if booking.status != BookingStatus.APPROVED or booking.starts_at <= now:
-            return Withdrawn(f"the booking is {booking.status} or has started")
-        if due > now + EARLY:
-            return NotYet(due)
-    facts = await memo.facts(booking, language)
-    params = await _params(claimed, facts, language, memo)
-    t = _translator(language)
+) -> Draft:
+    """The letter about a booking: what happened, by whom, when and where, and the
+    invitation where one is due. ``actor`` is who did it (``by`` in the payload)."""
+    booking, language, t = facts.booking, facts.language, _translator(facts.language)
+    params = _params(claimed, facts, actor, t)
     paragraphs = [t(LEADS[claimed.kind], **params)]
     if claimed.payload.get("reason"):
         paragraphs.append(t(N_("Reason: %(reason)s"), reason=claimed.payload["reason"]))
     if claimed.kind == "moved" and booking.status == BookingStatus.PENDING:
         paragraphs.append(t(N_("The change needs the approval of the hub's managers.")))
     letter = _letter(t(SUBJECTS[claimed.kind], **params), reader, language, paragraphs, base_url)
-    letter = dataclasses.replace(letter, details=_details(facts, params["when"], t))
+    letter = dataclasses.replace(letter, details=_details(facts, t))
     return Draft(letter, reader, _invitation(claimed.kind, booking, facts, reader, sender, now))
 
 
-def _facts(booking: BookingView, language: str, names: outbox.Names) -> _Facts:
+def facts(booking: BookingView, language: str, names: Names) -> _Facts:
+    """The booking's names and times for the readers of ``language``."""
+
     def name(pair: tuple[str, str] | None) -> str:
         return display_name(*pair, language) if pair else ""
 
+    zone = zones.get_zone(booking.timezone)
     return _Facts(
         booking=booking,
-        zone=zones.get_zone(booking.timezone),
+        zone=zone,
         hub=name(names.hubs.get(booking.hub_id)),
         resources=", ".join(
             name(names.resources.get(i.resource_id))
@@ -251,45 +154,56 @@ def _facts(booking: BookingView, language: str, names: outbox.Names) -> _Facts:
             for i in booking.items
         ),
         association=name(names.associations.get(booking.association_id)),
+        language=language,
+        when=when(booking.starts_at, booking.ends_at, zone, language),
     )
 
 
-async def _params(claimed: Claimed, facts: _Facts, language: str, memo: Memo) -> dict[str, Any]:
-    booking, t = facts.booking, _translator(language)
+def _params(claimed: Claimed, facts: _Facts, actor: Recipient | None, t: Any) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "title": booking.title,
+        "title": facts.booking.title,
         "hub": facts.hub,
         "resources": facts.resources,
         "association": facts.association,
-        "when": when(booking.starts_at, booking.ends_at, facts.zone, language, t),
-        "name": "",
+        "when": facts.when,
+        "name": (actor.name or actor.email) if actor else "",
         "before": "",
     }
-    by = claimed.payload.get("by")
-    if by:
-        actor = await memo.person(int(by))
-        params["name"] = (actor.name or actor.email) if actor else ""
     if "starts_at" in claimed.payload and "ends_at" in claimed.payload:
         start, end = (datetime.fromisoformat(claimed.payload[k]) for k in ("starts_at", "ends_at"))
-        params["before"] = when(start, end, facts.zone, language, t)
+        params["before"] = when(start, end, facts.zone, facts.language, t)
     return params
 
 
 def when(start: datetime, end: datetime, zone: ZoneInfo, language: str, t: Any = None) -> str:
     """``dimanche 20 septembre 2026, 14:00 – 15:00`` on the hub's clock."""
     t = t or _translator(language)
+    start, end = start.astimezone(zone), end.astimezone(zone)
     return t(
         N_("%(date)s, %(start)s – %(end)s"),
-        date=format_datetime(start, zone, language, DATE),
-        start=format_datetime(start, zone, language, TIME),
-        end=format_datetime(end, zone, language, TIME),
+        date=_date_text(start.date(), language),
+        start=_time_text(start.hour, start.minute, language),
+        end=_time_text(end.hour, end.minute, language),
     )
 
 
-def _details(facts: _Facts, when_text: str, t: Any) -> list[tuple[str, str]]:
+# Babel takes tens of microseconds a call, and the dates and clock times of bookings repeat:
+# each is formatted once (the patterns read nothing else of the instant).
+@functools.lru_cache(maxsize=4096)
+def _date_text(day: date, language: str) -> str:
+    return format_datetime(datetime.combine(day, time(12), UTC), ZoneInfo("UTC"), language, DATE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_text(hour: int, minute: int, language: str) -> str:
+    moment = datetime(2000, 1, 1, hour, minute, tzinfo=UTC)
+    return format_datetime(moment, ZoneInfo("UTC"), language, TIME)
+
+
+def _details(facts: _Facts, t: Any) -> list[tuple[str, str]]:
     rows = [
         (t(N_("Booking")), facts.booking.title),
-        (t(N_("When")), f"{when_text} ({facts.zone.key})"),
+        (t(N_("When")), f"{facts.when} ({facts.zone.key})"),
         (t(N_("Where")), facts.hub),
         (t(N_("Resources")), facts.resources),
         (t(N_("Association")), facts.association),
@@ -350,6 +264,7 @@ def _calendar_frame() -> tuple[bytes, bytes]:
     return before, after
 
 
+@functools.lru_cache(maxsize=4096)  # the sender, and readers who get several mails
 def _property(name: str, common_name: str, address: str, role: str = "") -> bytes:
     """``NAME;CN="…":mailto:…`` folded at 75 octets (RFC 5545 3.1); a parameter value
     cannot hold a double quote or a control character."""
@@ -364,72 +279,6 @@ def _property(name: str, common_name: str, address: str, role: str = "") -> byte
         data = data[cut:]
     chunks.append(data)
     return b"\r\n ".join(chunks) + b"\r\n"
-
-
-async def _digest(
-    payload: dict[str, Any], reader: Recipient, language: str, now: datetime, base_url: str
-) -> Letter:
-    """The manager's morning: requests waiting for a decision and the day's bookings."""
-    t = _translator(language)
-    hub = await catalogue.hub(int(payload["hub_id"]))
-    zone = zones.get_zone(hub.timezone if hub else "UTC")
-    name = display_name(hub.name_fr, hub.name_ar, language) if hub else ""
-    day = datetime.fromisoformat(payload["date"]).replace(tzinfo=zone)
-    pending = await db.page(
-        SYSTEM,
-        db.Filters(hub_id=int(payload["hub_id"]), status=BookingStatus.PENDING, start=now),
-        1,
-        0,
-    )
-    today = await db.page(
-        SYSTEM,
-        db.Filters(hub_id=int(payload["hub_id"]), start=day, end=day + timedelta(days=1)),
-        200,
-        0,
-    )
-    held = [b for b in today.items if b.status in (BookingStatus.APPROVED, BookingStatus.PENDING)]
-    items = [
-        f"{format_datetime(b.starts_at, zone, language, TIME)}–"
-        f"{format_datetime(b.ends_at, zone, language, TIME)} {b.title}"
-        + ("" if b.status == BookingStatus.APPROVED else f" ({t(AWAITING)})")
-        for b in held
-    ]
-    subject = t(
-        N_("Your day at %(hub)s: %(count)s requests to decide"), hub=name, count=pending.total
-    )
-    paragraphs = [
-        t(N_("Requests awaiting your decision: %(count)s."), count=pending.total),
-        t(N_("Bookings on %(date)s:"), date=format_datetime(day, zone, language, DATE))
-        if items
-        else t(N_("No bookings on %(date)s."), date=format_datetime(day, zone, language, DATE)),
-    ]
-    letter = _letter(subject, reader, language, paragraphs, base_url)
-    return dataclasses.replace(letter, items=items)
-
-
-def _other(claimed: Claimed, reader: Recipient, language: str, base_url: str) -> Letter:
-    """Messages that are not about one booking: zone data problems, membership requests."""
-    t = _translator(language)
-    payload = claimed.payload
-    if claimed.kind == "retime_problem":
-        subject = t(N_("A booking needs your attention after a change of time zone rules"))
-        lead = t(
-            N_(
-                "After the time zone rules changed, booking %(id)s could not be kept at its time. Please check it."  # noqa: E501
-            ),
-            id=payload.get("id", ""),
-        )
-    elif claimed.kind == "membership.requested":
-        subject = t(N_("A membership request awaits you"))
-        lead = t(
-            N_("%(email)s is asked to join an association as %(role)s. Please review the request."),
-            email=payload.get("email", ""),
-            role=payload.get("role", ""),
-        )
-    else:
-        subject = t(N_("A message from hub-booking"))
-        lead = t(N_("Something in hub-booking needs your attention."))
-    return _letter(subject, reader, language, [lead], base_url)
 
 
 def _letter(

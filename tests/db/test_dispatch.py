@@ -7,9 +7,9 @@ import asyncio
 import time
 from datetime import timedelta
 
-from hub_booking.db import outbox
+from hub_booking.db import claims, outbox
 from hub_booking.db.tables import AppUser, Notification
-from hub_booking.mail import FileMailer, SmtpMailer
+from hub_booking.mail import FileMailer, Outgoing, SmtpMailer
 from hub_booking.services import dispatch
 from hub_booking.services.dispatch import Dispatcher
 from tests.conftest import NOW
@@ -126,6 +126,31 @@ async def test_a_refused_recipient_fails_alone_and_the_others_go(database, cast)
     assert "550" in failed[0]["last_error"]
 
 
+class BusySink(MailSink):
+    """Refuses one recipient for now (451), as a greylisting server does."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == "busy@example.org":
+            return "451 4.7.1 Try again later"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+async def test_a_temporary_refusal_is_retried_and_the_next_mails_go(database, cast):
+    await AppUser.update({AppUser.email: "busy@example.org"}).where(
+        AppUser.id == cast.users["outsider"]
+    )
+    await queue(cast.users["outsider"], 1, "b")
+    await queue(cast.users["admin"], 2, "a")
+    with BusySink() as sink:
+        report = await dispatcher(sink.url, Clock()).run()
+        assert len(sink.received()) == 2
+    assert (report.sent, report.retrying, report.failed) == (2, 1, 0)
+    (waiting,) = [row for row in await rows() if row["sent_at"] is None]
+    assert waiting["user"] == cast.users["outsider"]
+    assert "451" in waiting["last_error"]
+    assert waiting["send_after"] == NOW + timedelta(minutes=1)
+
+
 async def test_a_malformed_address_fails_without_stopping_the_batch(database, cast):
     await AppUser.update({AppUser.email: "not an address"}).where(
         AppUser.id == cast.users["outsider"]
@@ -141,23 +166,23 @@ async def test_a_malformed_address_fails_without_stopping_the_batch(database, ca
 async def test_a_claim_is_a_lease(database, cast):
     await queue(cast.users["admin"], 3)
     lease = timedelta(minutes=10)
-    first = await outbox.claim(NOW, 10, lease)
+    first = await claims.claim(NOW, 10, lease)
     assert len(first) == 3
-    assert await outbox.claim(NOW + timedelta(minutes=9), 10, lease) == []
-    taken_over = await outbox.claim(NOW + timedelta(minutes=11), 10, lease)
+    assert await claims.claim(NOW + timedelta(minutes=9), 10, lease) == []
+    taken_over = await claims.claim(NOW + timedelta(minutes=11), 10, lease)
     assert [c.id for c in taken_over] == [c.id for c in first]
     # The first worker lost its lease: its late marks change nothing.
-    assert not await outbox.mark_sent(first[0], NOW + timedelta(minutes=12))
-    assert await outbox.mark_sent(taken_over[0], NOW + timedelta(minutes=12))
+    assert not await claims.mark_sent(first[0], NOW + timedelta(minutes=12))
+    assert await claims.mark_sent(taken_over[0], NOW + timedelta(minutes=12))
 
 
 async def test_a_dispatcher_does_not_send_on_a_claim_older_than_half_its_lease(database, cast):
     await queue(cast.users["admin"], 2)
     lease = timedelta(minutes=10)
-    claims = await outbox.claim(NOW, 10, lease)
+    held = await claims.claim(NOW, 10, lease)
     clock = Clock(NOW + timedelta(minutes=6))
     with MailSink() as sink:
-        await dispatcher(sink.url, clock, lease=lease)._batch(claims, dispatch.Report())
+        await dispatcher(sink.url, clock, lease=lease)._batch(held, dispatch.Report())
         assert sink.received() == []
     assert all(row["claimed_at"] is None and row["sent_at"] is None for row in await rows())
 
@@ -174,3 +199,13 @@ async def test_without_smtp_mails_are_eml_files_written_once(database, cast, tmp
         b"List-Unsubscribe: <https://hubs.example.ma/account/notifications>"
         in files[0].read_bytes()
     )
+
+
+async def test_a_message_needing_dot_stuffing_or_line_endings_reaches_the_server_intact():
+    data = b"Subject: dots\r\nMIME-Version: 1.0\r\n\r\n.a line starting with a dot\n..two\rend"
+    with MailSink() as sink:
+        mailer = SmtpMailer(sink.url, SENDER)
+        async with mailer.session() as send:
+            await send(Outgoing("no-reply@hub-booking.test", "a@example.org", "<x@y>", data))
+        (mail,) = sink.received()
+    assert mail.get_content().splitlines() == [".a line starting with a dot", "..two", "end"]
