@@ -19,6 +19,7 @@ from typing import Any
 
 from hub_booking.domain.catalogue import check_association, check_email, normalise_email
 from hub_booking.domain.errors import N_, DomainError, Invalid, Violation
+from hub_booking.domain.text import NOT_IN_LINE
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5_000
@@ -46,8 +47,6 @@ LIMITS = {
     "representative_email": 254,
     "representative_name": 200,
 }
-# Control characters and bidirectional overrides (as web/bounds.py refuses them everywhere).
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _HEADER_SPACES = re.compile(r"[\s-]+")
 
 
@@ -254,6 +253,6 @@ def _duplicates(rows: list[Row]) -> Iterator[Row]:
 def _text_problem(name: str, value: str) -> Violation | None:
     if len(value) > LIMITS[name]:
         return Violation("too_long", N_("At most %(max)s characters."), name, {"max": LIMITS[name]})
-    if _FORBIDDEN.search(value):
+    if NOT_IN_LINE.search(value):
         return Violation("invalid_text", N_("This text has characters that are not allowed."), name)
     return None

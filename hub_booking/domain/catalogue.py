@@ -9,10 +9,11 @@ from typing import Any
 from hub_booking.domain.errors import N_, Invalid, Violation
 from hub_booking.domain.model import AssociationStatus, MemberRole, ResourceKind
 from hub_booking.domain.rules import opening_hours_violations, rules_violations
+from hub_booking.domain.text import FORBIDDEN_IN_LINE
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 # No spaces, control characters or bidirectional overrides, which could disguise an address.
-_NOT_IN_EMAIL = "@\\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_NOT_IN_EMAIL = "@\\s" + FORBIDDEN_IN_LINE
 EMAIL = re.compile(f"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\\.[^{_NOT_IN_EMAIL}]+$")
 NAME_MAX = 200
 MAX_UNITS = 100_000  # seats of a space, units of an equipment pool

@@ -9,7 +9,6 @@ the pages choose among the existing ones).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,13 +22,11 @@ from hub_booking.domain.association_import import check_values
 from hub_booking.domain.catalogue import SLUG, check_email, normalise_email
 from hub_booking.domain.errors import N_, Conflict, Forbidden, Invalid, NotFound, Violation, invalid
 from hub_booking.domain.model import Association, AssociationStatus, Hub, Page, Principal
+from hub_booking.domain.text import NOT_IN_LINE, NOT_IN_TEXT
 from hub_booking.services import associations as association_service
 from hub_booking.services import audit, booking_changes, resources
 
 REASON_MAX = 500
-# Control characters and bidirectional overrides, as the API's field types refuse them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # The bounds of the hub's fields in the API's request bodies: (longest, multi-line).
 HUB_TEXTS = {
     "slug": (64, False),
@@ -282,7 +279,7 @@ def _texts(data: dict[str, Any], limits: dict[str, tuple[int, bool]]) -> list[Vi
     found = []
     for field, (longest, multiline) in limits.items():
         value = str(data.get(field) or "")
-        refused = _CONTROL if multiline else _CONTROL_IN_LINE
+        refused = NOT_IN_TEXT if multiline else NOT_IN_LINE
         if len(value) > longest:
             found.append(
                 Violation("too_long", N_("At most %(max)s characters."), field, {"max": longest})
@@ -305,7 +302,7 @@ def _reason(text: str) -> str:
     text = text.strip()
     if len(text) > REASON_MAX:
         raise invalid("reason", "too_long", N_("At most %(max)s characters."), max=REASON_MAX)
-    if _CONTROL.search(text):
+    if NOT_IN_TEXT.search(text):
         raise invalid(
             "reason", "invalid_text", N_("This text has characters that are not allowed.")
         )

@@ -18,12 +18,12 @@ from hub_booking.db.engine import transaction
 from hub_booking.db.feed_tokens import Feed, Listed, Place
 from hub_booking.domain.errors import N_, NotFound, invalid
 from hub_booking.domain.model import FeedScope, Page, Principal, display_name
+from hub_booking.domain.text import NOT_IN_LINE
 from hub_booking.i18n import translate
 from hub_booking.services import audit
 from hub_booking.services.tokens import hash_secret
 
 MAX_LABEL = 100
-_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Subscribing from a link: none of these is documented by its vendor as an interface; they
 # are the forms Google Calendar and Outlook on the web answer today (the manual route,
 # pasting the https URL, always works).
@@ -168,7 +168,7 @@ def scope_name(scope: FeedScope, place: Place | None, language: str) -> str:
 
 def _checked_label(label: str) -> str:
     label = label.strip()
-    if len(label) > MAX_LABEL or _NOT_TEXT.search(label):
+    if len(label) > MAX_LABEL or NOT_IN_LINE.search(label):
         raise invalid(
             "label",
             "invalid_text",

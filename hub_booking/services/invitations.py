@@ -17,7 +17,6 @@ used or revoked first (``db.invitations.withdraw_mail``, ``db.claims.mark_sent``
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +34,7 @@ from hub_booking.db.invitations import (
 from hub_booking.domain.catalogue import check_email, normalise_email
 from hub_booking.domain.errors import N_, Forbidden, Invalid, NotFound, Violation
 from hub_booking.domain.model import MemberRole, Principal
+from hub_booking.domain.text import NOT_IN_LINE
 from hub_booking.services import accounts as account_service
 from hub_booking.services import audit, notifications, passwords
 from hub_booking.services.tokens import hash_secret
@@ -45,7 +45,6 @@ MAX_PAGE = 10_000
 NAME_MAX = 200
 TOKEN_MAX = 100  # longer path segments are no token of ours (404 without a query)
 LANGUAGES = ("ar", "fr", "en")
-_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -349,7 +348,7 @@ async def _person(email: str, request: InviteRequest, now: datetime) -> tuple[in
 
 async def _check_invite(request: InviteRequest) -> None:
     problems = check_email(request.email)
-    if len(request.name) > NAME_MAX or _NOT_TEXT.search(request.name):
+    if len(request.name) > NAME_MAX or NOT_IN_LINE.search(request.name):
         message = N_("A name has at most %(max)s characters, on one line.")
         problems.append(Violation("invalid_text", message, "name", {"max": NAME_MAX}))
     if request.language not in ("", *LANGUAGES):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import datetime
 
@@ -13,9 +12,9 @@ from hub_booking.db.engine import transaction
 from hub_booking.db.tokens import TokenInfo
 from hub_booking.domain.errors import N_, NotFound, invalid
 from hub_booking.domain.model import Page
+from hub_booking.domain.text import NOT_IN_LINE
 from hub_booking.services import audit
 
-_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_LABEL = 100
 
 
@@ -39,7 +38,7 @@ async def issue_token(
 ) -> tuple[TokenInfo, str]:
     """A new personal API token; the secret is returned once and only its keyed hash kept."""
     label = label.strip()
-    if len(label) > MAX_LABEL or _NOT_TEXT.search(label):
+    if len(label) > MAX_LABEL or NOT_IN_LINE.search(label):
         raise invalid(
             "label",
             "invalid_text",

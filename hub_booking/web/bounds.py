@@ -5,14 +5,12 @@ Pages never import from ``web/api``: both read the patterns and lengths from her
 
 from __future__ import annotations
 
+from hub_booking.domain.text import FORBIDDEN_IN_LINE, FORBIDDEN_IN_TEXT
+
 # PostgreSQL ``integer`` columns end here; a larger id cannot exist (and must not reach the driver).
 MAX_ID = 2**31 - 1
-# Control characters (C0, DEL, C1) and the bidirectional overrides and isolates that could
-# reverse the text shown after a name (U+202A–U+202E, U+2066–U+2069).
-_FORBIDDEN = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-_FORBIDDEN_MULTILINE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-LINE_PATTERN = f"^[^{_FORBIDDEN}]*$"
-MULTILINE_PATTERN = f"^[^{_FORBIDDEN_MULTILINE}]*$"
+LINE_PATTERN = f"^[^{FORBIDDEN_IN_LINE}]*$"  # see domain/text.py
+MULTILINE_PATTERN = f"^[^{FORBIDDEN_IN_TEXT}]*$"
 
 TITLE_MAX = 200
 TEXT_MAX = 2000

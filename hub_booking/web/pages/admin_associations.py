@@ -3,7 +3,6 @@ one, activating one, and suspending one after choosing which of its bookings to 
 
 from __future__ import annotations
 
-import re
 from math import ceil
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -16,6 +15,7 @@ from hub_booking.db.associations import AssociationFilters
 from hub_booking.domain.catalogue import SLUG
 from hub_booking.domain.errors import N_, Conflict, Invalid
 from hub_booking.domain.model import AssociationStatus
+from hub_booking.domain.text import NOT_IN_LINE
 from hub_booking.i18n import translate, translations
 from hub_booking.services import admin_catalogue
 from hub_booking.web import flash
@@ -26,7 +26,6 @@ from hub_booking.web.language import language_of
 from hub_booking.web.names import named
 from hub_booking.web.pages.admin import GUARDS, Errors, field_errors, form_values
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 AssociationId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
@@ -184,7 +183,7 @@ def _filters(q: str | None, status: str | None, region: str | None) -> Associati
     """The search as typed, bounded; a status or region that cannot be one is no filter."""
     chosen = status if status in tuple(AssociationStatus) else None
     return AssociationFilters(
-        text=_CONTROL.sub("", q or "").strip()[:100],
+        text=NOT_IN_LINE.sub("", q or "").strip()[:100],
         status=AssociationStatus(chosen) if chosen else None,
         region=region if region and SLUG.match(region) else "",
     )
