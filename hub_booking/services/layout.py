@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hub_booking.clock import utc_now
 from hub_booking.db import associations, hub_bookings, inbox
 from hub_booking.domain.model import Principal, display_name
 
@@ -21,12 +20,12 @@ class Header:
     unread: int  # unread in-app notifications
 
 
-async def header(principal: Principal, language: str, now: datetime | None = None) -> Header:
+async def header(principal: Principal, language: str, now: datetime) -> Header:
     """The header's parts, in at most three small queries (the unread count is one range
     of a partial index)."""
     ids = sorted(principal.memberships)[:MAX_ASSOCIATIONS]
     names = sorted(display_name(fr, ar, language) for fr, ar in await associations.names(ids))
     manages = principal.is_platform_admin or bool(principal.managed_hubs)
     pending = await hub_bookings.pending_count(principal) if manages else 0
-    unread = await inbox.unread(principal.user_id, now or utc_now())
+    unread = await inbox.unread(principal.user_id, now)
     return Header(names, manages, principal.is_platform_admin, pending, unread=unread)
