@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hub_booking.db import associations, hub_bookings, inbox
+from hub_booking.db import associations, inbox
 from hub_booking.domain.model import Principal, display_name
+from hub_booking.services import manage
 
 MAX_ASSOCIATIONS = 20  # named in the header
 
@@ -26,6 +27,6 @@ async def header(principal: Principal, language: str, now: datetime) -> Header:
     ids = sorted(principal.memberships)[:MAX_ASSOCIATIONS]
     names = sorted(display_name(fr, ar, language) for fr, ar in await associations.names(ids))
     manages = principal.is_platform_admin or bool(principal.managed_hubs)
-    pending = await hub_bookings.pending_count(principal) if manages else 0
+    pending = await manage.pending_count(principal)
     unread = await inbox.unread(principal.user_id, now)
     return Header(names, manages, principal.is_platform_admin, pending, unread=unread)

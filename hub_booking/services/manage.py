@@ -6,7 +6,7 @@ condition is part of the query (``db.catalogue.managed_by``), never a check afte
 
 from __future__ import annotations
 
-from hub_booking.db import catalogue
+from hub_booking.db import catalogue, hub_bookings
 from hub_booking.domain.catalogue import SLUG
 from hub_booking.domain.errors import N_, NotFound
 from hub_booking.domain.model import Hub, Principal
@@ -23,3 +23,10 @@ async def managed_hub(principal: Principal, slug: str) -> Hub:
     if hub is None:
         raise NotFound(N_("This hub does not exist."))
     return hub
+
+
+async def pending_count(principal: Principal) -> int:
+    """Requests waiting in the hubs the caller manages (0 for anyone who manages none)."""
+    if not (principal.is_platform_admin or principal.managed_hubs):
+        return 0
+    return await hub_bookings.pending_count(principal)

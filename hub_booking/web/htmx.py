@@ -91,3 +91,10 @@ async def load_layout(request: Request) -> None:
         return
     parts = await layout.header(principal, language_of(request), request.app.state.clock())
     state[LAYOUT] = parts
+
+
+async def reload_layout(request: Request) -> None:
+    """The header's parts again, for a whole page answering an action that changed what the
+    header counts (``load_layout`` ran before it)."""
+    request.scope.setdefault("state", {}).pop(LAYOUT, None)
+    await load_layout(request)

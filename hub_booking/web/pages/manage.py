@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from hub_booking.services import manage
 from hub_booking.web.auth import principal_of, signed_in
-from hub_booking.web.htmx import render
+from hub_booking.web.htmx import page_context, render
 from hub_booking.web.language import language_of
 from hub_booking.web.names import named
 
@@ -30,4 +30,15 @@ async def managed_hubs(request: Request) -> Template:
     return render(request, "pages/manage_hubs.html", hubs=[named(h, language) for h in found])
 
 
-HANDLERS = [managed_hubs]
+@get("/manage/pending", guards=[signed_in], include_in_schema=False)
+async def pending_count(request: Request) -> Template:
+    """The header's count of requests waiting, alone (htmx asks for it after a decision)."""
+    count = await manage.pending_count(principal_of(request))
+    # Never a whole page: it must not take the flash message meant for the next page.
+    return Template(PENDING, context=page_context(request, pending=count))
+
+
+PENDING = "partials/pending_count.html"
+DECIDED = "requests-decided"  # the event that tells the header's count to refresh
+
+HANDLERS = [managed_hubs, pending_count]

@@ -19,9 +19,10 @@ from hub_booking.services.approvals import Decisions, Outcome, Queue
 from hub_booking.web import bounds, flash
 from hub_booking.web.auth import principal_of, signed_in
 from hub_booking.web.forms import FieldError, FormData, every, optional_int, read_id, text
-from hub_booking.web.htmx import is_fragment, render
+from hub_booking.web.htmx import is_fragment, reload_layout, render
 from hub_booking.web.language import language_of
 from hub_booking.web.names import named
+from hub_booking.web.pages.manage import DECIDED
 from hub_booking.web.queue_html import Rows
 
 BookingId = Annotated[int, PathParameter(ge=1, le=bounds.MAX_ID)]
@@ -104,7 +105,10 @@ async def approve_selected(request: Request, slug: FromPath[str], data: FormData
         error = FieldError("bulk-approve-button", translate(language, NONE_SELECTED))
         return _page(request, found, summary=[error], bulk_error=True, status_code=422)
     decided = await approvals.approve_all(principal, slug, ids, now, language)
-    return _page(request, await approvals.queue(principal, slug, language), report=decided)
+    await reload_layout(request)  # the header counts the requests still waiting
+    response = _page(request, await approvals.queue(principal, slug, language), report=decided)
+    response.headers["HX-Trigger"] = DECIDED
+    return response
 
 
 def _check_reason(reason: str) -> None:
@@ -148,7 +152,7 @@ def _answer(request: Request, slug: str, decided: Decisions) -> Template | Redir
     if is_fragment(request, DONE, f"request-{outcome.booking_id}"):
         status = 200 if outcome.applied else 404 if outcome.booking is None else 409
         language = language_of(request)
-        return render(
+        response = render(
             request,
             DONE,
             fragment=DONE,
@@ -159,6 +163,8 @@ def _answer(request: Request, slug: str, decided: Decisions) -> Template | Redir
             statuses=STATUS_LABELS,
             hub=named(decided.hub, language),
         )
+        response.headers["HX-Trigger"] = DECIDED  # the header's count refreshes
+        return response
     if outcome.booking is None:
         raise NotFound(N_("This booking does not exist."))
     message, kind = outcome_message(language_of(request), outcome, decided)
