@@ -28,10 +28,16 @@ from hub_booking.domain.model import BookingStatus, Principal
 
 async def pending_count(principal: Principal) -> int:
     """How many pending requests wait in the hubs the caller manages (all hubs for an admin)."""
-    where: Combinable = Booking.status == BookingStatus.PENDING
-    if not principal.is_platform_admin:
-        where &= Booking.hub.is_in(list(principal.managed_hubs) or [-1])
-    return await Booking.count().where(where)
+    return await Booking.count().where(
+        (Booking.status == BookingStatus.PENDING) & _managed(principal)
+    )
+
+
+def _managed(principal: Principal) -> Combinable:
+    """The bookings of the hubs the caller manages (all for an admin)."""
+    if principal.is_platform_admin:
+        return Booking.id > 0
+    return Booking.hub.is_in(list(principal.managed_hubs) or [-1])
 
 
 @dataclass(frozen=True)
@@ -223,14 +229,19 @@ async def pending_competitors(
     ]
 
 
-async def lock_of_hub(
-    principal: Principal, booking_ids: list[int], hub_id: int
-) -> dict[int, BookingStatus]:
-    """The status of those of these bookings that belong to the hub and that the caller
-    may see, locked until the transaction ends (in id order: two batches never deadlock)."""
-    where = Booking.id.is_in(booking_ids or [-1]) & (Booking.hub == hub_id) & visible_to(principal)
-    query = Booking.select(Booking.id, Booking.status).where(where).order_by(Booking.id)
-    return {row["id"]: BookingStatus(row["status"]) for row in await for_update(query)}
+async def lock_pending(
+    principal: Principal, booking_ids: list[int], hub_id: int | None = None
+) -> list[int]:
+    """Those of these bookings still pending in hubs the caller manages (of ``hub_id`` only,
+    if given), locked until the transaction ends, in id order (two batches never deadlock).
+
+    PostgreSQL re-reads the status of a row it waited for: one decided meanwhile drops out."""
+    where = Booking.id.is_in(booking_ids or [-1]) & (Booking.status == BookingStatus.PENDING)
+    where &= _managed(principal)
+    if hub_id is not None:
+        where &= Booking.hub == hub_id
+    query = Booking.select(Booking.id).where(where).order_by(Booking.id)
+    return [row["id"] for row in await for_update(query)]
 
 
 async def views_of_hub(booking_ids: list[int], hub_id: int) -> dict[int, BookingView]:

@@ -2,11 +2,12 @@
 deciding (the series a request belongs to, its association's quota use that week and month,
 the other pending requests wanting the same resource at the same time), and the decisions:
 one at a time through ``booking_changes.approve``/``reject`` (the functions the API calls),
-or several approvals at once in one transaction.
+or several approvals at once in one transaction (``booking_changes.decide_all``, the one
+path of every decision).
 
 The hub is loaded with the reader's management as a query condition (``manage.managed_hub``:
 404 otherwise), and a decision applies only to a booking of that hub (``hub_bookings.of_hub``,
-``lock_of_hub``). The queue reads a constant number of queries however many requests it
+``lock_pending``). The queue reads a constant number of queries however many requests it
 lists (three: the page with its names and series places, the quota sums, the competing
 requests).
 """
@@ -25,7 +26,7 @@ from hub_booking.domain.bookings import BookingView
 from hub_booking.domain.errors import N_, Conflict, NotFound
 from hub_booking.domain.model import BookingStatus, Hub, Principal, display_name
 from hub_booking.domain.rules import DEFAULT_RULES
-from hub_booking.services import audit, booking_changes, manage, notifications
+from hub_booking.services import booking_changes, manage
 from hub_booking.services.my_bookings import Names
 
 PAGE_SIZE = 50
@@ -158,25 +159,16 @@ async def decide(
 async def approve_all(
     principal: Principal, slug: str, booking_ids: list[int], now: datetime, language: str
 ) -> Decisions:
-    """Approve several requests of the hub in one transaction; one that no longer applies
-    (cancelled, decided by someone else, not of this hub) is reported, the others go on.
-
-    The same steps as ``booking_changes.approve``, each written once for all the requests:
-    the rows locked and checked, one status update, one audit row listing them, their
-    notifications queued together."""
+    """Approve several requests of the hub in one transaction (``booking_changes.decide_all``);
+    one that no longer applies (cancelled, decided by someone else, not of this hub) is
+    reported, the others go on."""
     hub = await manage.managed_hub(principal, slug)
     ids = list(dict.fromkeys(booking_ids))[:MAX_BULK]
+    approved = BookingStatus.APPROVED
     async with transaction():
-        statuses = await hub_bookings.lock_of_hub(principal, ids, hub.id)
-        waiting = [i for i in ids if statuses.get(i) == BookingStatus.PENDING]
-        if waiting:
-            user = principal.user_id
-            approved = BookingStatus.APPROVED
-            await db.set_status(waiting, approved, now, decided_by=user, decided_at=now)
-            await audit.record(user, "booking.approved", "booking", None, now, ids=waiting)
-            await notifications.booking_changed(waiting, "approved", now, by=user)
-        found = await hub_bookings.views_of_hub(list(statuses), hub.id)
-    outcomes = [Outcome(i, i in waiting, found.get(i)) for i in ids]
+        decided = await booking_changes.decide_all(principal, ids, approved, now, hub_id=hub.id)
+        found = await hub_bookings.views_of_hub(ids, hub.id)
+    outcomes = [Outcome(i, i in decided, found.get(i)) for i in ids]
     seen = [o.booking for o in outcomes if o.booking is not None]
     return Decisions(hub, outcomes, await names_of(seen, language))
 

@@ -1,8 +1,9 @@
 """What happens to a booking after it is made: approve, reject, cancel, expire, edit or move.
 
 Every change is one transaction on the locked booking row, checks that it still applies
-(409 otherwise), bumps the revision (the iCal SEQUENCE) and writes an audit row. A move or
-resize is checked by the same ``bookings.assess`` as a new booking.
+(409 otherwise), bumps the revision (the iCal SEQUENCE) and writes an audit row. Decisions,
+one or a batch, all go through ``decide_all``. A move or resize is checked by the same
+``bookings.assess`` as a new booking.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub_booking.db import bookings as db
-from hub_booking.db import catalogue
+from hub_booking.db import catalogue, hub_bookings
 from hub_booking.db import holds as held
 from hub_booking.db.engine import transaction
 from hub_booking.domain.bookings import BookingRequest, BookingView, Change, raise_if
@@ -49,34 +50,53 @@ async def approve(principal: Principal, booking_id: int, now: datetime) -> Booki
 async def reject(principal: Principal, booking_id: int, reason: str, now: datetime) -> BookingView:
     if not reason.strip():
         raise invalid("reason", "required", N_("Say why the request is rejected."))
-    return await _decide(
-        principal, booking_id, BookingStatus.REJECTED, now, decision_reason=reason.strip()
-    )
+    return await _decide(principal, booking_id, BookingStatus.REJECTED, now, reason.strip())
 
 
 async def _decide(
-    principal: Principal, booking_id: int, status: BookingStatus, now: datetime, **decision: str
+    principal: Principal, booking_id: int, status: BookingStatus, now: datetime, reason: str = ""
 ) -> BookingView:
-    """A manager's decision on a pending request."""
+    """A manager's decision on one pending request, or why it cannot be made."""
     async with transaction():
+        decided = await decide_all(principal, [booking_id], status, now, reason=reason)
         booking = await _load(principal, booking_id)
+        if decided:
+            return booking
         if not principal.manages(booking.hub_id):
             raise Forbidden(N_("Only a manager of this hub can approve or reject."))
-        if booking.status != BookingStatus.PENDING:
-            raise _no_longer_applies(booking)
-        await db.set_status(
-            [booking_id], status, now, decided_by=principal.user_id, decided_at=now, **decision
-        )
-        details = {"reason": decision["decision_reason"][:200]} if decision else {}
-        await audit.record(
-            principal.user_id, f"booking.{status}", "booking", booking_id, now, **details
-        )
-        await notifications.booking_changed(
-            [booking_id], str(status), now, by=principal.user_id, **details
-        )
+        raise _no_longer_applies(booking)
+
+
+async def decide_all(
+    principal: Principal,
+    booking_ids: list[int],
+    status: BookingStatus,
+    now: datetime,
+    *,
+    hub_id: int | None = None,
+    reason: str = "",
+) -> list[int]:
+    """A manager's decision on these requests (of ``hub_id`` only, if given): those still
+    pending in hubs the caller manages are decided (a rejection with its ``reason``), the others
+    left as they are. Every decision ends here; returns the ids decided.
+
+    The rows are locked in id order, then one status update, one audit row (of the booking,
+    or listing the ``ids`` of a batch), the people told, the waitlist told of rejections."""
+    async with transaction():
+        ids = await hub_bookings.lock_pending(principal, booking_ids, hub_id)
+        if not ids:
+            return ids
+        user = principal.user_id
+        decision = {"decision_reason": reason} if reason else {}
+        await db.set_status(ids, status, now, decided_by=user, decided_at=now, **decision)
+        details = {"reason": reason[:200]} if reason else {}
+        one = ids[0] if len(ids) == 1 else None
+        listed = {"ids": ids} if one is None else {}
+        await audit.record(user, f"booking.{status}", "booking", one, now, **listed, **details)
+        await notifications.booking_changed(ids, str(status), now, by=user, **details)
         if status == BookingStatus.REJECTED:
-            await waitlist.freed([booking_id], now)  # the waitlist hears of the freed slot
-        return await _load(principal, booking_id)
+            await waitlist.freed(ids, now)  # the waitlist hears of the freed slots
+        return ids
 
 
 async def cancel(

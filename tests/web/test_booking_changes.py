@@ -3,10 +3,12 @@ expiry, edits and moves; every transition audited, stale ones answered 409."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from hub_booking.db.tables import AuditLog, Booking, BookingItem, Hub, Resource
-from hub_booking.services import booking_changes
+from hub_booking.domain.model import BookingStatus
+from hub_booking.services import accounts, booking_changes
 from tests.conftest import NOW
 from tests.factories import make_booking
 from tests.web.test_bookings_api import TUESDAY, booking, post
@@ -212,3 +214,39 @@ async def test_other_associations_never_see_a_booking(client, cast):
     assert (
         await client.get(f"/api/v1/bookings/{booking_id}", headers=cast.auth("member_b"))
     ).status_code == 404
+
+
+async def test_one_decision_path_decides_only_the_pending_requests_of_managed_hubs(database, cast):
+    ours = [await make_booking(NOW, cast, start=NOW + timedelta(days=d)) for d in (2, 3)]
+    done = await make_booking(NOW, cast, start=NOW + timedelta(days=4), status="approved")
+    theirs = await make_booking(NOW, cast, resource=cast.other_room)
+    await Booking.update({Booking.hub: cast.other_hub}).where(Booking.id == theirs)
+    manager = await accounts.load_principal(cast.users["manager"])
+    assert manager is not None
+    asked = [theirs, done, *reversed(ours)]
+    decided = await booking_changes.decide_all(
+        manager, asked, BookingStatus.REJECTED, NOW, reason="Salle fermée"
+    )
+    assert decided == ours  # in id order
+    assert await statuses([*ours, done, theirs]) == ["rejected", "rejected", "approved", "pending"]
+    rows = await AuditLog.select(AuditLog.object_id, AuditLog.details).where(
+        AuditLog.action == "booking.rejected"
+    )
+    details = [
+        json.loads(r["details"]) if isinstance(r["details"], str) else r["details"] for r in rows
+    ]
+    assert [r["object_id"] for r in rows] == [None]
+    assert details == [{"ids": ours, "reason": "Salle fermée"}]
+    assert await booking_changes.decide_all(manager, ours, BookingStatus.APPROVED, NOW) == []
+
+
+async def test_a_single_decision_is_audited_on_its_booking(client, cast):
+    booking_id = await make_booking(NOW, cast)
+    assert (await action(client, cast, booking_id, "approve", "member_a")).status_code == 403
+    assert (await action(client, cast, booking_id, "approve", "outsider")).status_code == 404
+    assert (await action(client, cast, booking_id, "approve", "manager")).status_code == 200
+    rows = await AuditLog.select(AuditLog.object_id, AuditLog.details).where(
+        AuditLog.action == "booking.approved"
+    )
+    assert [r["object_id"] for r in rows] == [booking_id]
+    assert rows[0]["details"] in ({}, "{}")

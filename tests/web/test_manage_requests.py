@@ -428,6 +428,9 @@ async def test_bulk_approval_is_audited_once_and_tells_each_association(client, 
         Booking.id.is_in(ids)
     )
     assert decided == [{"revision": 1, "decided_by": cast.users["manager"]}] * 3
+    for booking in ids:  # the one row is on each booking's history
+        shown = await client.get(f"/manage/hubs/fes/audit?booking={booking}")
+        assert shown.text.count('<li class="audit-entry">') == 1
 
 
 async def test_bulk_approval_inline_swaps_the_queue(client, cast):
