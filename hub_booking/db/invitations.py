@@ -129,6 +129,22 @@ async def revoke_pending(
     return [row["id"] for row in rows]
 
 
+async def revoke_made_by(created_by: int, association_id: int, now: datetime) -> list[int]:
+    """Revoke the links to this association that this person made and that could still be
+    used (they no longer represent it); their ids."""
+    where = (
+        (Invitation.created_by == created_by)
+        & (Invitation.association == association_id)
+        & _state(State.PENDING, now)
+    )
+    rows = (
+        await Invitation.update({Invitation.revoked_at: now.astimezone(UTC)})
+        .where(where)
+        .returning(Invitation.id)
+    )
+    return [row["id"] for row in rows]
+
+
 async def revoke(invitation_id: int, now: datetime) -> bool:
     """Revoke one link that could still be used; False when there is none."""
     where = (Invitation.id == invitation_id) & _state(State.PENDING, now)

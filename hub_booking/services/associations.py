@@ -113,6 +113,7 @@ async def remove_member(
             raise NotFound(N_("This person is not a member of this association."))
         if current.role == MemberRole.REPRESENTATIVE:
             await _keep_a_representative(association_id)
+            await invitations.withdraw_made_by(user_id, association_id, now)
         await associations.remove_member(association_id, user_id)
         await _audit_membership(
             principal, "membership.removed", association_id, current.email, current.role, now
@@ -134,6 +135,7 @@ async def _change_role(
         return current
     if current.role == MemberRole.REPRESENTATIVE:
         await _keep_a_representative(current.association_id)
+        await invitations.withdraw_made_by(current.user_id, current.association_id, now)
     await associations.set_role(current.association_id, current.user_id, role)
     await _audit_membership(
         principal, "membership.role_changed", current.association_id, current.email, role, now

@@ -179,6 +179,15 @@ async def invite_to_association(
     return True
 
 
+async def withdraw_made_by(user_id: int, association_id: int, now: datetime) -> None:
+    """The links to join this association that ``user_id`` made and that could still be used
+    are revoked and their mails withdrawn: they no longer represent it (runs in the caller's
+    transaction, ``services.associations``)."""
+    revoked = await invitations.revoke_made_by(user_id, association_id, now)
+    if revoked:
+        await invitations.withdraw_mail(revoked)
+
+
 async def revoke(principal: Principal, invitation_id: int, now: datetime) -> None:
     """Revoke a link that can still be used (platform admins); its mail is withdrawn."""
     _admin_only(principal)

@@ -3,6 +3,8 @@ representative."""
 
 from __future__ import annotations
 
+import pytest
+
 from hub_booking.db.tables import AppUser, AuditLog, Membership, Notification
 from tests.conftest import NOW
 from tests.factories import make_user
@@ -164,3 +166,36 @@ async def test_unknown_fields_and_bad_emails_are_422(client, cast):
     ):
         response = await client.post(members_url(cast), json=body, headers=cast.auth("admin"))
         assert response.status_code == 422, body
+
+
+async def links_and_mails_from(user_id: int) -> tuple[int, int]:
+    """Links this person made that can still be used, and their mails still to send."""
+    from hub_booking.db.invitations import mail_key
+    from hub_booking.db.tables import Invitation
+
+    rows = await Invitation.select(Invitation.id).where(
+        (Invitation.created_by == user_id) & Invitation.revoked_at.is_null()
+    )
+    keys = [mail_key(row["id"]) for row in rows] or ["none"]
+    mails = await Notification.count().where(Notification.idempotency_key.is_in(keys))
+    return len(rows), mails
+
+
+@pytest.mark.parametrize("how", ["steps down", "is removed"])
+async def test_a_representatives_links_go_when_they_no_longer_represent(client, cast, how):
+    await make_user(NOW, "rep2.a@example.org", member_of={cast.association_a: "representative"})
+    invited = await client.post(
+        members_url(cast), json={"email": "outsider@example.org"}, headers=cast.auth("rep_a")
+    )
+    assert invited.status_code == 202
+    assert await links_and_mails_from(cast.users["rep_a"]) == (1, 1)
+    if how == "steps down":
+        body = {"email": "rep.a@example.org", "role": "member"}
+        done = await client.post(members_url(cast), json=body, headers=cast.auth("rep_a"))
+        assert done.status_code == 201
+    else:
+        done = await client.delete(
+            members_url(cast, cast.users["rep_a"]), headers=cast.auth("admin")
+        )
+        assert done.status_code == 204
+    assert await links_and_mails_from(cast.users["rep_a"]) == (0, 0)
