@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from hub_booking import zones
 from hub_booking.db import catalogue, closures, hub_bookings
@@ -30,12 +31,29 @@ async def add(
     reason: str,
     resource_id: int | None,
     now: datetime,
+    *,
+    cancel_bookings: bool = False,
 ) -> ClosureView:
-    """Close the hub, or one of its resources, over ``[start, end)`` (its managers)."""
+    """Close the hub, or one of its resources, over ``[start, end)`` (its managers). A
+    closure that falls on bookings is refused (409, nothing written) unless
+    ``cancel_bookings``: then they are cancelled with its reason, as on the closures page."""
     new = await prepare(principal, hub_id, start, end, reason, resource_id)
-    async with transaction():
-        closure_id = await _record(principal.user_id, new, now)
-    return await _found(closure_id)
+    listed = ALL if cancel_bookings else NONE
+    closed = await close_and_cancel(principal, [new], listed, now, refusal=FALLS_ON_BOOKINGS)
+    return await _found(closed.closures[0])
+
+
+class Closed(NamedTuple):
+    closures: list[int]  # the closures recorded, in the order given
+    cancelled: list[int]  # the bookings they cancelled
+
+
+ALL, NONE = None, frozenset[int]()  # bookings agreed to be cancelled: whatever is hit, none
+STALE = N_("Other bookings are affected since the list was shown; check it again.")
+FALLS_ON_BOOKINGS = N_(
+    "This closure falls on bookings: choose other times, or ask for them to be cancelled"
+    " (cancel_bookings)."
+)
 
 
 async def prepare(
@@ -75,37 +93,48 @@ async def prepare(
 
 
 async def close_and_cancel(
-    principal: Principal, news: list[NewClosure], listed: frozenset[int], now: datetime
-) -> list[int]:
+    principal: Principal,
+    news: list[NewClosure],
+    listed: frozenset[int] | None,
+    now: datetime,
+    *,
+    refusal: str = STALE,
+) -> Closed:
     """Record prepared closures and cancel the holding bookings they hit, each with its
     closure's reason (audited; the associations are told), in one transaction. Refused
     (409, nothing written) when they hit a booking that is not among those ``listed`` to
-    the manager, e.g. one made since. Returns the ids cancelled."""
+    the manager (None: any), e.g. one made since: ``refusal`` says why."""
     if any(not principal.manages(new.hub_id) for new in news):
         raise Forbidden(N_("Only a manager of this hub can record closures."))
     async with transaction():
-        hit: dict[int, int] = {}  # booking -> index of the first closure hitting it
+        hit = await _hit(news, now)
+        if listed is not None and not set(hit) <= listed:
+            raise Conflict(refusal)
+        recorded = []
         for index, new in enumerate(news):
-            for booking, _, _ in await hub_bookings.holding_of_hub(
-                new.hub_id,
-                max(now, new.starts_at),
-                resource_id=new.resource_id,
-                until=new.ends_at,
-                lock=True,
-            ):
-                hit.setdefault(booking.id, index)
-        if not set(hit) <= listed:
-            raise Conflict(
-                N_("Other bookings are affected since the list was shown; check it again.")
-            )
-        for index, new in enumerate(news):
-            closure_id = await _record(principal.user_id, new, now)
+            recorded.append(closure_id := await _record(principal.user_id, new, now))
             ids = sorted(b for b, i in hit.items() if i == index)
             if ids:
                 await booking_changes.cancel_bookings(
                     principal.user_id, ids, now, reason=new.reason, closure_id=closure_id
                 )
-    return sorted(hit)
+    return Closed(recorded, sorted(hit))
+
+
+async def _hit(news: list[NewClosure], now: datetime) -> dict[int, int]:
+    """The holding bookings these closures fall on (locked), each with the index of the first
+    closure that hits it."""
+    hit: dict[int, int] = {}
+    for index, new in enumerate(news):
+        for booking, _, _ in await hub_bookings.holding_of_hub(
+            new.hub_id,
+            max(now, new.starts_at),
+            resource_id=new.resource_id,
+            until=new.ends_at,
+            lock=True,
+        ):
+            hit.setdefault(booking.id, index)
+    return hit
 
 
 async def _record(user_id: int, new: NewClosure, now: datetime) -> int:

@@ -139,7 +139,8 @@ async def test_cancelling_through_a_closure_mails_the_association_the_reason(dat
         created_by=cast.users["manager"],
     )
     manager = Principal(cast.users["manager"], "m@x.org", "m", "fr", managed_hubs={cast.hub})
-    assert await closures.close_and_cancel(manager, [new], frozenset({booking}), NOW) == [booking]
+    closed = await closures.close_and_cancel(manager, [new], frozenset({booking}), NOW)
+    assert closed.cancelled == [booking]
     mailer = SmtpMailer(sink.url, "hub-booking <no-reply@hub-booking.test>", timeout=5)
     await Dispatcher(mailer, "https://hubs.example.ma", lambda: NOW).run()
     for address in ("member.a@example.org", "rep.a@example.org"):

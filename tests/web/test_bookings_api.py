@@ -395,3 +395,24 @@ async def test_availability_lists_free_periods_around_bookings(client, cast):
         {"starts_at": f"{TUESDAY}T17:00:00+00:00", "ends_at": f"{TUESDAY}T22:00:00+00:00"},
     ]
     assert "Formation" not in response.text
+
+
+async def test_a_closure_falling_on_bookings_is_refused_unless_they_are_cancelled(client, cast):
+    made = (await post(client, cast, booking(cast))).json()  # Tuesday 14:00-17:00
+    closure = {
+        "starts_at": f"{TUESDAY}T00:00:00+00:00",
+        "ends_at": "2027-01-27T00:00:00+00:00",
+        "reason": "Travaux",
+    }
+    url = f"/api/v1/hubs/{cast.hub}/blackouts"
+    refused = await client.post(url, json=closure, headers=cast.auth("manager"))
+    assert refused.status_code == 409, refused.text
+    assert "cancel_bookings" in refused.json()["detail"]
+    assert (await client.get(url, headers=cast.auth("manager"))).json()["items"] == []
+    assert (await Booking.select(Booking.status).first())["status"] == made["status"]
+    closed = await client.post(
+        url, json={**closure, "cancel_bookings": True}, headers=cast.auth("manager")
+    )
+    assert closed.status_code == 201, closed.text
+    cancelled = await Booking.select(Booking.status, Booking.decision_reason).first()
+    assert cancelled == {"status": "cancelled", "decision_reason": "Travaux"}

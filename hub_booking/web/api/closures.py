@@ -19,6 +19,7 @@ class NewClosure(Struct, forbid_unknown_fields=True):
     ends_at: Instant
     reason: Note = ""
     resource_id: Id | None = None  # None: the whole hub
+    cancel_bookings: bool = False  # False: a closure that falls on bookings is refused (409)
 
 
 @post("/hubs/{hub_id:int}/blackouts", summary="Record a closure of the hub or of one resource")
@@ -33,6 +34,7 @@ async def add_closure(
         data.reason,
         data.resource_id,
         request.app.state.clock(),
+        cancel_bookings=data.cancel_bookings,
     )
     return shapes.closure(added)
 

@@ -119,7 +119,7 @@ async def _close(
         if affected:
             return await _page(request, hub, values, affected=affected, **shown)
     try:
-        cancelled = await closures.close_and_cancel(principal, news, forms.listed_ids(data), now)
+        closed = await closures.close_and_cancel(principal, news, forms.listed_ids(data), now)
     except Conflict as exc:
         affected = await hub_settings.closure_impact(news, now, language)
         stale = [FieldError(None, exc.message)]
@@ -127,7 +127,9 @@ async def _close(
             request, hub, values, affected=affected, errors=stale, status_code=409, **shown
         )
     return flash.redirect(
-        request, f"/manage/hubs/{hub.slug}/closures", _closed(language, len(news), len(cancelled))
+        request,
+        f"/manage/hubs/{hub.slug}/closures",
+        _closed(language, len(news), len(closed.cancelled)),
     )
 
 
