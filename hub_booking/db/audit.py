@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from hub_booking.db.tables import AuditLog
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An audit row still to write; its object's id is given when it is written."""
+
+    actor_id: int | None
+    action: str
+    object_type: str
+    at: datetime
+    details: dict[str, Any]
+
+
+def statement(entry: Entry, object_id: int | QueryString | None) -> QueryString:
+    """The INSERT of an audit row; ``object_id`` may be SQL (the id a statement it is part
+    of gives a new row)."""
+    return QueryString(
+        "INSERT INTO audit_log (actor, at, action, object_type, object_id, details) "
+        "VALUES ({}, {}, {}, {}, {}, {})",
+        entry.actor_id,
+        entry.at.astimezone(UTC),
+        entry.action,
+        entry.object_type,
+        object_id,
+        json.dumps(entry.details, default=str),
+    )
 
 
 async def insert(
@@ -19,21 +48,12 @@ async def insert(
 ) -> None:
     # Plain SQL: written by every change, so kept cheap.
     await AuditLog.raw(
-        "INSERT INTO audit_log (actor, at, action, object_type, object_id, details) "
-        "VALUES ({}, {}, {}, {}, {}, {})",
-        actor_id,
-        now.astimezone(UTC),
-        action,
-        object_type,
-        object_id,
-        json.dumps(details, default=str),
+        "{}", statement(Entry(actor_id, action, object_type, now, details), object_id)
     )
 
 
 # The history of one hub (the manager's "History" page) --------------------------------------
 # (appended; imports kept with the code they serve)
-from dataclasses import dataclass  # noqa: E402
-
 from hub_booking.db.engine import is_sqlite  # noqa: E402
 from hub_booking.domain.model import Page  # noqa: E402
 

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.custom_types import Combinable
+from piccolo.querystring import QueryString
 
+from hub_booking.db import audit
 from hub_booking.db.engine import is_sqlite
 from hub_booking.db.tables import Booking, BookingItem, Series
 from hub_booking.domain.bookings import BookingView, Decision, Item
@@ -239,23 +241,65 @@ async def insert_bookings(
     resources: dict[int, ResourceInfo],
     now: datetime,
     series_id: int | None = None,
+    *,
+    record: audit.Entry | None = None,
 ) -> list[BookingView]:
-    """One booking per slot with its items (holds with buffers); returns them in order.
+    """One booking per slot with its items (holds with buffers); returns them in order. With
+    ``record``, the audit row about the first of them.
 
-    Two plain multi-row inserts: they are most of a booking's write, and building them
-    through the ORM cost more than running them."""
+    Plain multi-row inserts (building them through the ORM cost more than running them):
+    on PostgreSQL all in one statement, on SQLite one each."""
     rows = [_new_row(new, slot, series_id, now) for slot in slots]
-    ids = await _insert_rows("booking", rows, returning="uid")
+    items = [
+        _item(row["uid"], hold, resources, new.status in HOLDING)
+        for row, slot in zip(rows, slots, strict=True)
+        for hold in wanted_holds(slot, new.items, resources, None)
+    ]
+    if is_sqlite():
+        ids = await _insert_each(rows, items, record)
+    else:
+        ids = await _insert_together(rows, items, record)
     for row in rows:
         row["id"] = ids[row["uid"]]
-    items = [
-        _item(row["id"], hold, resources, new.status in HOLDING)
-        for row, slot in zip(rows, slots, strict=True)
-        for hold in wanted_holds(slot, new.items, resources, row["id"])
-    ]
-    await _insert_rows("booking_item", items)
     ordered = [Item(r, q) for r, q in sorted(new.items.items())]
     return [as_view(row, ordered) for row in rows]
+
+
+async def _insert_each(
+    rows: list[dict[str, Any]], items: list[dict[str, Any]], record: audit.Entry | None
+) -> dict[str, int]:
+    """SQLite (no data-modifying WITH): the bookings, then their items and the audit row."""
+    found = await BookingItem.raw("{}", _values("booking", rows, " RETURNING id, uid"))
+    ids = {row["uid"]: row["id"] for row in found}  # SQLite returns rows in no set order
+    by_id = [{**item, "booking": ids[item["booking"]]} for item in items]
+    await BookingItem.raw("{}", _values("booking_item", by_id))
+    if record is not None:
+        await BookingItem.raw("{}", audit.statement(record, ids[rows[0]["uid"]]))
+    return ids
+
+
+async def _insert_together(
+    rows: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    record: audit.Entry | None,
+) -> dict[str, int]:
+    """PostgreSQL: the bookings, their items and the audit row in one round trip (a
+    data-modifying WITH); the others find the new bookings by uid in ``b``."""
+
+    def booking_of(uid: str) -> QueryString:
+        return QueryString("(SELECT id FROM b WHERE uid = {})", uid)
+
+    parts = [
+        _values("booking", rows, " RETURNING id, uid"),
+        _values(
+            "booking_item", [{**item, "booking": booking_of(item["booking"])} for item in items]
+        ),
+    ]
+    if record is not None:
+        parts.append(audit.statement(record, booking_of(rows[0]["uid"])))
+    template = "WITH b AS ({})" + "".join(f", w{n} AS ({{}})" for n in range(1, len(parts)))
+    found = await BookingItem.raw(template + " SELECT id, uid FROM b", *parts)
+    return {row["uid"]: row["id"] for row in found}
 
 
 def _new_row(new: NewBooking, slot: Slot, series_id: int | None, now: datetime) -> dict[str, Any]:
@@ -284,27 +328,20 @@ def _new_row(new: NewBooking, slot: Slot, series_id: int | None, now: datetime) 
     }
 
 
-async def _insert_rows(
-    table: str, rows: list[dict[str, Any]], returning: str | None = None
-) -> dict[Any, int]:
-    """Insert rows (dicts with the same keys) in one statement; with ``returning``, the new
-    ids by that column's value (SQLite returns rows in no set order)."""
+def _values(table: str, rows: list[dict[str, Any]], suffix: str = "") -> QueryString:
+    """One INSERT of rows (dicts with the same keys; a value may be SQL)."""
     columns = list(rows[0])
     one = "(" + ", ".join("{}" for _ in columns) + ")"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join(one for _ in rows)
-    args = [row[column] for row in rows for column in columns]
-    if returning is None:
-        await BookingItem.raw(sql, *args)
-        return {}
-    found = await BookingItem.raw(f"{sql} RETURNING id, {returning}", *args)
-    return {row[returning]: row["id"] for row in found}
+    return QueryString(sql + suffix, *(row[column] for row in rows for column in columns))
 
 
 def _item(
-    booking_id: int, hold: Hold, resources: dict[int, ResourceInfo], holding: bool
+    booking: int | str, hold: Hold, resources: dict[int, ResourceInfo], holding: bool
 ) -> dict[str, Any]:
+    """An item row; ``booking`` is the booking's id, or its uid until the id is known."""
     return {
-        "booking": booking_id,
+        "booking": booking,
         "resource": hold.resource_id,
         "quantity": hold.quantity,
         "hold_start": hold.start.astimezone(UTC),
@@ -329,9 +366,8 @@ async def update_booking(
         status = changes.get("status", booking.status)
         await BookingItem.delete().where(BookingItem.booking == booking.id)
         if holds:
-            await _insert_rows(
-                "booking_item", [_item(booking.id, h, resources, status in HOLDING) for h in holds]
-            )
+            items = [_item(booking.id, h, resources, status in HOLDING) for h in holds]
+            await BookingItem.raw("{}", _values("booking_item", items))
 
 
 async def set_status(

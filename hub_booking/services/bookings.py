@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from hub_booking import zones
-from hub_booking.db import associations, catalogue, closures
+from hub_booking.db import associations, catalogue
 from hub_booking.db import bookings as db
 from hub_booking.db import holds as held
+from hub_booking.db.audit import Entry as AuditEntry
 from hub_booking.db.engine import transaction
 from hub_booking.domain import checks, recurrence
 from hub_booking.domain.bookings import BookingRequest, BookingView, raise_if, request_violations
@@ -33,7 +34,15 @@ from hub_booking.domain.errors import (
     Violation,
     invalid,
 )
-from hub_booking.domain.model import BookingStatus, Hold, Hub, Page, Principal, ResourceInfo
+from hub_booking.domain.model import (
+    BookingStatus,
+    Closure,
+    Hold,
+    Hub,
+    Page,
+    Principal,
+    ResourceInfo,
+)
 from hub_booking.domain.rules import DEFAULT_RULES
 from hub_booking.domain.verdict import Ask, Occurrence, Verdict, judge
 from hub_booking.domain.wallclock import (
@@ -43,7 +52,7 @@ from hub_booking.domain.wallclock import (
     period_violations,
     to_local,
 )
-from hub_booking.services import audit, notifications, suggestions
+from hub_booking.services import notifications, suggestions
 from hub_booking.services.suggestions import Suggestions
 
 QUOTA_RULES = ("weekly_quota_hours", "monthly_quota_hours", "max_future_bookings")
@@ -90,7 +99,8 @@ async def assess(
     zone = zones.get_zone(hub.timezone)
     slots, unplaceable = _slots(request, zone)
     placed = slots or [o.slot for o in unplaceable]
-    ctx = await _context(request, hub, resources, placed, now, moving, booker_status)
+    holds, closed = await _around(request, hub.id, resources, placed)
+    ctx = await _context(request, hub, resources, placed, now, moving, booker_status, closed)
     ask = Ask(
         tuple(slots),
         request.items,
@@ -100,7 +110,7 @@ async def assess(
         booking_id=moving.id if moving else None,
         unplaceable=tuple(unplaceable),
     )
-    verdict = judge(ask, ctx, await _holds(request, resources, placed))
+    verdict = judge(ask, ctx, holds)
     found = None
     if verdict.clashes and not verdict.ok:
         found = await suggestions.for_request(request, resources, hub, zone, now)
@@ -198,6 +208,7 @@ async def _context(
     now: datetime,
     moving: BookingView | None,
     booker_status: str | None,
+    closed: list[Closure],
 ) -> Context:
     first, last = min(s.start for s in slots), max(s.end for s in slots)
     hub_rules = {**DEFAULT_RULES, **hub.rules}
@@ -209,7 +220,7 @@ async def _context(
         hub_rules=hub_rules,
         hub_opening_hours=hub.opening_hours,
         resources=resources,
-        closures=tuple(await closures.overlapping(hub.id, first, last)),
+        closures=tuple(closed),
         association_status=status,
         usage=await _usage(request, hub.id, hub_rules, (first, last), now, moving),
     )
@@ -237,9 +248,11 @@ async def _usage(
     return checks.tally(held, future)
 
 
-async def _holds(
-    request: BookingRequest, resources: dict[int, ResourceInfo], slots: list[Slot]
-) -> list[Hold]:
+async def _around(
+    request: BookingRequest, hub_id: int, resources: dict[int, ResourceInfo], slots: list[Slot]
+) -> tuple[list[Hold], list[Closure]]:
+    """The holds that could clash (a day and the widest buffers around the asked times) and
+    the hub's closures over them, in one read."""
     widest = max(
         timedelta(
             minutes=r.rules.get("buffer_before_minutes", 0) + r.rules.get("buffer_after_minutes", 0)
@@ -248,7 +261,9 @@ async def _holds(
     )
     first, last = min(s.start for s in slots), max(s.end for s in slots)
     margin = widest + timedelta(days=1)
-    return await held.holds(list(request.items), first - margin, last + margin)
+    return await held.around(
+        list(request.items), hub_id, (first - margin, last + margin), (first, last)
+    )
 
 
 async def _write(principal: Principal, assessment: Assessment, now: datetime) -> list[BookingView]:
@@ -268,24 +283,32 @@ async def _write(principal: Principal, assessment: Assessment, now: datetime) ->
     series_id = None
     if request.rrule is not None:
         series_id = await db.insert_series(new, request.rrule, kept[0], request.on_conflict, now)
-    written = await db.insert_bookings(new, kept, assessment.resources, now, series_id)
+    record = _record(principal, assessment, series_id, now)
+    written = await db.insert_bookings(
+        new, kept, assessment.resources, now, series_id, record=record
+    )
+    if new.status == BookingStatus.PENDING:
+        await ask_managers(assessment.hub_id, written[0].id, series_id, 0, now)
+    else:  # who wants which reminder is decided in one place, in Python, for both engines
+        await notifications.remind_new(written, principal.user_id, now)
+    return written
+
+
+def _record(
+    principal: Principal, assessment: Assessment, series_id: int | None, now: datetime
+) -> AuditEntry:
+    """The audit row of a creation, written with the bookings (about the first of them)."""
+    request, verdict = assessment.request, assessment.verdict
     details: dict = {
-        "occurrences": len(written),
-        "skipped": len(assessment.verdict.skipped),
-        "status": new.status,
+        "series_id": series_id,
+        "occurrences": len(verdict.kept),
+        "skipped": len(verdict.skipped),
+        "status": assessment.status,
     }
     if request.override:
         details["override"] = True  # a manager set the rules aside: on the record, with why
         details["override_reason"] = request.override_reason
-    first = written[0].id
-    await audit.record(
-        principal.user_id, "booking.created", "booking", first, now, series_id=series_id, **details
-    )
-    if new.status == BookingStatus.PENDING:
-        await ask_managers(assessment.hub_id, first, series_id, 0, now)
-    else:
-        await notifications.remind_new(written, principal.user_id, now)
-    return written
+    return AuditEntry(principal.user_id, "booking.created", "booking", now, details)
 
 
 async def ask_managers(
