@@ -5,9 +5,10 @@ may see)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hub_booking.db.bookings import naive
-from hub_booking.db.engine import is_sqlite
+from hub_booking.db.engine import among, is_sqlite
 from hub_booking.db.tables import BookingItem
 from hub_booking.domain.calendar import Entry as CalendarEntry
 from hub_booking.domain.model import BookingStatus, display_name
@@ -62,32 +63,32 @@ def _calendar_query(
     end: datetime,
     names: bool,
     columns: tuple[tuple[str, str, bool], ...] = _CALENDAR_COLUMNS,
-) -> tuple[str, list[datetime]]:
+) -> tuple[str, list[Any]]:
     """The SQL and arguments of ``calendar_entries``: rooms' holds that began at most a day
     before ``start``, plus each room's last earlier hold (the only one that may still run:
     a room's holds never overlap); pools' holds over the window."""
     head, parts = _calendar_head(names, columns), []
-    args: list[datetime] = []
+    args: list[Any] = []
     if rooms:
-        ids = ", ".join(str(int(i)) for i in rooms)
+        listed, ids = among(rooms)
         lookback = start - _CALENDAR_LOOKBACK
         parts.append(
-            f"{head}i.holding AND i.resource IN ({ids}) AND i.hold_start >= {{}}"
+            f"{head}i.holding AND i.resource IN {listed} AND i.hold_start >= {{}}"
             " AND i.hold_start < {} AND i.hold_end > {}"
         )
         parts.append(
             f"{head}i.id IN (SELECT (SELECT j.id FROM booking_item j WHERE j.holding"
             " AND j.resource = r.id AND j.hold_start < {} ORDER BY j.hold_start DESC LIMIT 1)"
-            f" FROM resource r WHERE r.id IN ({ids})) AND i.hold_end > {{}}"
+            f" FROM resource r WHERE r.id IN {listed}) AND i.hold_end > {{}}"
         )
-        args += [lookback, end, start, lookback, start]
+        args += [*ids, lookback, end, start, lookback, *ids, start]
     if pools:
-        ids = ", ".join(str(int(i)) for i in pools)
+        listed, ids = among(pools)
         parts.append(
-            f"{head}i.holding AND i.resource IN ({ids}) AND i.hold_start < {{}}"
+            f"{head}i.holding AND i.resource IN {listed} AND i.hold_start < {{}}"
             " AND i.hold_end > {}"
         )
-        args += [end, start]
+        args += [*ids, end, start]
     return " UNION ALL ".join(parts), args
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
+from hub_booking.db.engine import among
 from hub_booking.db.tables import Hub, Region, Resource
 from hub_booking.domain import model
 from hub_booking.domain.catalogue import MAX_UNITS
@@ -247,8 +248,8 @@ async def resource_infos_and_hubs(
     ids: list[int], language: str = "fr"
 ) -> tuple[dict[int, ResourceInfo], dict[int, model.Hub]]:
     """Resources by id as the booking rules see them, and their hubs by id (one query)."""
-    where = "r.id IN ({})".format(", ".join(str(int(i)) for i in ids) or "-1")
-    return await _infos_where(where, (), language)
+    listed, args = among(ids)
+    return await _infos_where(f"r.id IN {listed}", tuple(args), language)
 
 
 async def hub_resource_infos(hub_id: int, language: str = "fr") -> dict[int, ResourceInfo]:

@@ -58,6 +58,15 @@ def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or current()).engine_type == "sqlite"
 
 
+def among(ids: list[int]) -> tuple[str, list[int]]:
+    """SQL ``(…)`` of one parameter per id, and the ids: the statement's text (and the server's
+    prepared plan, PostgreSQL's estimates knowing how many) is the same for as many ids,
+    whichever they are (ids written into the text make a statement per set of ids)."""
+    if not ids:
+        return "(NULL)", []
+    return "(" + ", ".join("{}" for _ in ids) + ")", [int(i) for i in ids]
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     """WAL lets readers go on while one writer holds the lock; it persists in the file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub_booking.db import associations
-from hub_booking.db.engine import is_sqlite
+from hub_booking.db.engine import among, is_sqlite
 from hub_booking.db.tables import BookingItem, Resource
 from hub_booking.domain.model import Closure, Hold
 
@@ -31,8 +31,8 @@ async def lock_booker(association_id: int, resource_ids: list[int]) -> str | Non
     association's status (None when there is no such association)."""
     if is_sqlite():
         return await associations.lock(association_id)
-    among, ids = _among(sorted(set(resource_ids)))
-    rows = await Resource.raw(_LOCK_BOOKER.format(among=among), association_id, *ids)
+    listed, ids = among(sorted(set(resource_ids)))
+    rows = await Resource.raw(_LOCK_BOOKER.format(among=listed), association_id, *ids)
     return rows[0]["status"] if rows else None
 
 
@@ -46,19 +46,11 @@ _LOCK_BOOKER = (
 )
 
 
-def _among(ids: list[int]) -> tuple[str, list[int]]:
-    """SQL ``(…)`` of one parameter per id, and the ids: the statement's text (and the server's
-    prepared plan, PostgreSQL's estimates knowing how many) is the same for as many ids."""
-    if not ids:
-        return "(NULL)", []
-    return "(" + ", ".join("{}" for _ in ids) + ")", [int(i) for i in ids]
-
-
 def _holding(resource_ids: list[int], start: datetime, end: datetime) -> tuple[str, list[Any]]:
-    among, args = _among(resource_ids)
+    listed, args = among(resource_ids)
     sql = (
         "SELECT booking, resource, quantity, hold_start AS starts_at, hold_end AS ends_at,"
-        f" NULL AS reason FROM booking_item WHERE resource IN {among} AND holding"
+        f" NULL AS reason FROM booking_item WHERE resource IN {listed} AND holding"
         " AND hold_start < {} AND hold_end > {}"
     )
     return sql, [*args, end.astimezone(UTC), start.astimezone(UTC)]
