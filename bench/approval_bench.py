@@ -42,8 +42,10 @@ from typing import Any
 import booking_bench as base  # the booking benchmark's dataset, machine, database, client
 import httpx
 
-from hub_booking.db import bookings as booking_rows
-from hub_booking.db import catalogue
+from hub_booking.db import (
+    booking_writes,
+    catalogue,
+)
 from hub_booking.db import engine as db
 from hub_booking.db.tables import AppUser, Booking, Hub
 from hub_booking.domain.model import BookingStatus
@@ -70,8 +72,8 @@ async def add_pending(data: base.Dataset, now: datetime, rng: random.Random) -> 
     admin = await AppUser.select(AppUser.id).where(AppUser.email == f"admin@{base.DEMO}").first()
     assert admin is not None
 
-    def new(resource_id: int, title: str) -> booking_rows.NewBooking:
-        return booking_rows.NewBooking(
+    def new(resource_id: int, title: str) -> booking_writes.NewBooking:
+        return booking_writes.NewBooking(
             association_id=rng.choice(data.association_ids),
             requested_by=admin["id"],
             hub_id=data.hub_id,
@@ -87,19 +89,19 @@ async def add_pending(data: base.Dataset, now: datetime, rng: random.Random) -> 
     async with db.transaction():
         for k in range(100):  # single requests for rooms, two a day per room at most
             slot = base.local_slot(first + timedelta(days=k // 20), 14 + 2 * (k % 2), 0, 90)
-            await booking_rows.insert_bookings(new(spaces[k % 40], "Demande"), [slot], infos, now)
+            await booking_writes.insert_bookings(new(spaces[k % 40], "Demande"), [slot], infos, now)
         for s in range(10):  # weekly series of five, late afternoons
             request = new(spaces[s], "Atelier hebdomadaire")
             day = first + timedelta(days=s)
             slots = [base.local_slot(day + timedelta(weeks=w), 18, 0, 90) for w in range(5)]
-            series = await booking_rows.insert_series(
+            series = await booking_writes.insert_series(
                 request, "FREQ=WEEKLY;COUNT=5", slots[0], "fail", now
             )
-            await booking_rows.insert_bookings(request, slots, infos, now, series)
+            await booking_writes.insert_bookings(request, slots, infos, now, series)
         for k in range(50):  # one unit of a pool each; five a pool in a day, overlapping by two
             day = first + timedelta(days=(k // 5) % 5)
             slot = base.local_slot(day, 14 + k % 5, 0, 120)
-            await booking_rows.insert_bookings(new(pools[k // 5], "Matériel"), [slot], infos, now)
+            await booking_writes.insert_bookings(new(pools[k // 5], "Matériel"), [slot], infos, now)
     pending = Booking.status == BookingStatus.PENDING
     return {"pending": await Booking.count().where(pending & (Booking.hub == data.hub_id))}
 

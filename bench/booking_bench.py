@@ -5,7 +5,7 @@
 For each engine: a fresh database (a temporary SQLite file, or a new PostgreSQL database
 ``hub_booking_bench_<random>`` created and dropped on the ``postgres`` database), migrated and
 seeded with ``hub-booking seed-demo``; then a bench hub of 50 resources and 20,000 approved
-bookings spread over a year (written directly with ``hub_booking.db.bookings.insert_bookings``:
+bookings spread over a year (written directly with ``hub_booking.db.booking_writes.insert_bookings``:
 real rows, holds with buffers, ``exclusive`` for spaces). One ``hub-booking serve`` process
 (1 worker) then answers:
 
@@ -50,8 +50,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere: the package is installed editable anyway
 
-from hub_booking.db import bookings as booking_rows  # noqa: E402
-from hub_booking.db import catalogue  # noqa: E402
+from hub_booking.db import booking_writes, catalogue  # noqa: E402
 from hub_booking.db import engine as db  # noqa: E402
 from hub_booking.db.tables import AppUser, Association, Booking, BookingItem, Hub, Region, Resource  # noqa: E402
 from hub_booking.domain.bookings import BookingRequest  # noqa: E402
@@ -231,7 +230,7 @@ async def build_dataset(now: datetime, rng: random.Random) -> Dataset:
             made += 1
     async with db.transaction():
         for (resource_id, association_id, quantity), slots in groups.items():
-            new = booking_rows.NewBooking(
+            new = booking_writes.NewBooking(
                 association_id=association_id,
                 requested_by=admin["id"],
                 hub_id=hub_id,
@@ -244,7 +243,7 @@ async def build_dataset(now: datetime, rng: random.Random) -> Dataset:
                 items={resource_id: quantity},
             )
             for chunk in range(0, len(slots), 100):
-                await booking_rows.insert_bookings(new, slots[chunk : chunk + 100], infos, now)
+                await booking_writes.insert_bookings(new, slots[chunk : chunk + 100], infos, now)
     counts = {
         "hub_bookings": await Booking.count().where(Booking.hub == hub_id),
         "hub_booking_items": await BookingItem.count().where(

@@ -59,8 +59,7 @@ from bench.booking_bench import (  # noqa: E402
     summary_ms,
     today,
 )
-from hub_booking.db import bookings as booking_rows  # noqa: E402
-from hub_booking.db import catalogue  # noqa: E402
+from hub_booking.db import booking_writes, catalogue  # noqa: E402
 from hub_booking.db import engine as db  # noqa: E402
 from hub_booking.db.tables import (  # noqa: E402
     AppUser,
@@ -154,7 +153,7 @@ async def build_small_hub(now: datetime, rng: random.Random) -> tuple[int, list[
                 for k in range(count)
             ]
             made += count
-            new = booking_rows.NewBooking(
+            new = booking_writes.NewBooking(
                 association_id=rng.choice(associations),
                 requested_by=admin,
                 hub_id=hub_id,
@@ -167,7 +166,7 @@ async def build_small_hub(now: datetime, rng: random.Random) -> tuple[int, list[
                 items={room: 1},
             )
             for chunk in range(0, len(slots), 100):
-                await booking_rows.insert_bookings(new, slots[chunk : chunk + 100], infos, now)
+                await booking_writes.insert_bookings(new, slots[chunk : chunk + 100], infos, now)
     return hub_id, room_ids
 
 

@@ -170,7 +170,7 @@ async def make_booking(
     """A booking written directly (no rules checked): for tests about what happens next."""
     from datetime import UTC, timedelta
 
-    from hub_booking.db import bookings, catalogue
+    from hub_booking.db import booking_writes, catalogue
     from hub_booking.domain.model import BookingStatus
     from hub_booking.domain.wallclock import Slot
 
@@ -178,7 +178,7 @@ async def make_booking(
     end = start + timedelta(minutes=minutes)
     slot = Slot(start, end, start.replace(tzinfo=None), end.replace(tzinfo=None))
     resource = resource or cast.room
-    new = bookings.NewBooking(
+    new = booking_writes.NewBooking(
         association_id=association or cast.association_a,
         requested_by=cast.users["member_a"],
         hub_id=cast.hub,
@@ -191,7 +191,7 @@ async def make_booking(
         items={resource: 1},
     )
     resources = await catalogue.resource_infos([resource])
-    return (await bookings.insert_bookings(new, [slot], resources, now))[0].id
+    return (await booking_writes.insert_bookings(new, [slot], resources, now))[0].id
 
 
 async def make_blackout(

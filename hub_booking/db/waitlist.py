@@ -16,8 +16,7 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
-from hub_booking.db import bookings as booking_rows
-from hub_booking.db import holds
+from hub_booking.db import booking_writes, holds
 from hub_booking.db.engine import is_sqlite
 from hub_booking.db.tables import AppUser, Booking, BookingItem, Membership, Resource, WaitlistEntry
 from hub_booking.domain.model import BookingStatus, MemberRole, Page, Principal, ResourceInfo
@@ -228,7 +227,7 @@ async def insert_offer(
     entry: Entry, slot: Slot, resources: dict[int, ResourceInfo], now: datetime
 ) -> int:
     """The booking row holding ``slot`` for the entry, in the ``offered`` state."""
-    new = booking_rows.NewBooking(
+    new = booking_writes.NewBooking(
         association_id=entry.association_id,
         requested_by=entry.user_id,  # type: ignore[arg-type]  # may be None (user deleted)
         hub_id=entry.hub_id,
@@ -240,7 +239,7 @@ async def insert_offer(
         override=False,
         items=entry.items,
     )
-    (offer,) = await booking_rows.insert_bookings(new, [slot], resources, now)
+    (offer,) = await booking_writes.insert_bookings(new, [slot], resources, now)
     await holds.set_holding([offer.id], True)  # an offer holds, though it is not HOLDING
     return offer.id
 

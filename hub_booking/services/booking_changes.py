@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub_booking.db import booking_writes, catalogue, hub_bookings
 from hub_booking.db import bookings as db
-from hub_booking.db import catalogue, hub_bookings
 from hub_booking.db import holds as held
 from hub_booking.db.engine import transaction
 from hub_booking.domain.bookings import BookingRequest, BookingView, Change, raise_if
@@ -88,7 +88,9 @@ async def decide_all(
             return ids
         user = principal.user_id
         decision = {"decision_reason": reason} if reason else {}
-        await db.set_status(ids, status, now, decided_by=user, decided_at=now, **decision)
+        await booking_writes.set_status(
+            ids, status, now, decided_by=user, decided_at=now, **decision
+        )
         details = {"reason": reason[:200]} if reason else {}
         one = ids[0] if len(ids) == 1 else None
         listed = {"ids": ids} if one is None else {}
@@ -125,7 +127,7 @@ async def cancel_bookings(
     """The one cancelling step, for bookings the caller has checked and locked: the status
     (with the reason), the audit row, the people told, the waitlist told of the freed
     slots. A cancel, a closure and an association's suspension all end here."""
-    await db.set_status(
+    await booking_writes.set_status(
         ids,
         BookingStatus.CANCELLED,
         now,
@@ -175,7 +177,7 @@ async def expire_pending(now: datetime) -> list[int]:
     async with transaction():
         ids = await db.due_to_expire(now)
         if ids:
-            await db.set_status(ids, BookingStatus.EXPIRED, now)
+            await booking_writes.set_status(ids, BookingStatus.EXPIRED, now)
             await audit.record(None, "booking.expired", "booking", None, now, ids=ids)
             await notifications.booking_changed(ids, "expired", now)
             await waitlist.freed(ids, now)
@@ -199,7 +201,7 @@ async def edit(
         if any(name in changes for name in MATERIAL):
             await _reshape(principal, booking, changes, now, language)
         else:
-            await db.update_booking(booking, changes, None, {}, now)
+            await booking_writes.update_booking(booking, changes, None, {}, now)
         await audit.record(
             principal.user_id, "booking.edited", "booking", booking_id, now, fields=sorted(changes)
         )
@@ -254,7 +256,7 @@ async def _reshape(
         status=assessment.status,
     )
     holds = wanted_holds(slot, request.items, assessment.resources, booking.id)
-    await db.update_booking(booking, values, holds, assessment.resources, now)
+    await booking_writes.update_booking(booking, values, holds, assessment.resources, now)
     if assessment.status == BookingStatus.PENDING:
         revision = booking.revision + 1
         await bookings.ask_managers(booking.hub_id, booking.id, booking.series_id, revision, now)

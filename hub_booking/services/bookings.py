@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from hub_booking import zones
-from hub_booking.db import associations, catalogue
+from hub_booking.db import associations, booking_writes, catalogue
 from hub_booking.db import bookings as db
 from hub_booking.db import holds as held
 from hub_booking.db.audit import Entry as AuditEntry
@@ -268,7 +268,7 @@ async def _around(
 
 async def _write(principal: Principal, assessment: Assessment, now: datetime) -> list[BookingView]:
     request, kept = assessment.request, list(assessment.verdict.kept)
-    new = db.NewBooking(
+    new = booking_writes.NewBooking(
         association_id=request.association_id,
         requested_by=principal.user_id,
         hub_id=assessment.hub_id,
@@ -282,9 +282,11 @@ async def _write(principal: Principal, assessment: Assessment, now: datetime) ->
     )
     series_id = None
     if request.rrule is not None:
-        series_id = await db.insert_series(new, request.rrule, kept[0], request.on_conflict, now)
+        series_id = await booking_writes.insert_series(
+            new, request.rrule, kept[0], request.on_conflict, now
+        )
     record = _record(principal, assessment, series_id, now)
-    written = await db.insert_bookings(
+    written = await booking_writes.insert_bookings(
         new, kept, assessment.resources, now, series_id, record=record
     )
     if new.status == BookingStatus.PENDING:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from hub_booking import zones
+from hub_booking.db import booking_writes, catalogue, no_shows
 from hub_booking.db import bookings as booking_rows
-from hub_booking.db import catalogue, no_shows
 from hub_booking.db.engine import transaction
 from hub_booking.domain.model import BookingStatus, Principal, ResourceInfo
 from hub_booking.domain.rules import NO_SHOW_AFTER
@@ -59,7 +59,7 @@ async def _release(booking_id: int, resources: dict[int, ResourceInfo], now: dat
         items = {item.resource_id: item.quantity for item in booking.items}
         holds = wanted_holds(kept, items, resources, booking.id)
         values = {"ends_at": cut, "local_end": kept.local_end}
-        await booking_rows.update_booking(booking, values, holds, resources, now)
+        await booking_writes.update_booking(booking, values, holds, resources, now)
         await audit.record(
             None, "booking.released", "booking", booking.id, now, until=booking.ends_at.isoformat()
         )

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from hub_booking import zones
-from hub_booking.db import bookings, catalogue, closures, installation
+from hub_booking.db import booking_writes, bookings, catalogue, closures, installation
 from hub_booking.db import holds as held
 from hub_booking.db.engine import transaction
 from hub_booking.domain.bookings import BookingView
@@ -80,7 +80,7 @@ async def retime(
         for booking in future:
             if booking.id in planned:
                 new_holds = _holds(booking, holds, planned)
-                await bookings.retime(booking.id, *planned[booking.id], new_holds, now)
+                await booking_writes.retime(booking.id, *planned[booking.id], new_holds, now)
                 report.moved.append(
                     {
                         "id": booking.id,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from hub_booking.db import bookings as db_bookings
+from hub_booking.db import booking_writes
 from hub_booking.db.tables import AppUser, Booking, Notification
 from hub_booking.mail import SmtpMailer
 from hub_booking.scheduler import Worker
@@ -196,7 +196,7 @@ async def test_a_retimed_booking_takes_its_reminders_along(database, cast, sink)
     booking = await factories.make_booking(NOW, cast, status="approved", start=START)
     await notifications.plan_reminders([booking], NOW)
     later = START + timedelta(hours=1)  # what a change of zone data does, without a replan
-    await db_bookings.retime(booking, later, later + timedelta(hours=1), [], NOW)
+    await booking_writes.retime(booking, later, later + timedelta(hours=1), [], NOW)
     await deliver(sink, START - timedelta(hours=24))
     assert sink.received() == []  # not due any more: put back to its new time
     await deliver(sink, later - timedelta(hours=24))
