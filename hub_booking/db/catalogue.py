@@ -13,8 +13,8 @@ from hub_booking.db.engine import among
 from hub_booking.db.tables import Hub, Region, Resource
 from hub_booking.domain import model
 from hub_booking.domain.catalogue import MAX_UNITS
-from hub_booking.domain.model import Page, Principal, ResourceInfo, ResourceKind, display_name
-from hub_booking.domain.rules import effective_rules
+from hub_booking.domain.model import Page, Principal, ResourceInfo, ResourceKind
+from hub_booking.domain.rules import resource_info
 
 _HUB_FIELDS = (
     Hub.id,
@@ -277,7 +277,7 @@ async def _infos_where(
         if hub is None:
             hub = found_hubs[row["hub"]] = _hub(_hub_columns(row))
         resource = _resource({**row, "rules": _json(row["rules"])})
-        infos[row["id"]] = _info(resource, hub.rules, language)
+        infos[row["id"]] = resource_info(resource, hub.rules, language)
     return infos, found_hubs
 
 
@@ -335,20 +335,6 @@ def _resource(row: dict[str, Any]) -> model.Resource:
         requires_approval=row["requires_approval"],
         active=row["active"],
         rules=row["rules"] or {},
-    )
-
-
-def _info(resource: model.Resource, hub_rules: dict[str, Any], language: str) -> ResourceInfo:
-    return ResourceInfo(
-        id=resource.id,
-        hub_id=resource.hub_id,
-        kind=resource.kind,
-        quantity=resource.quantity,
-        capacity=resource.capacity,
-        requires_approval=resource.requires_approval,
-        active=resource.active,
-        rules=effective_rules(hub_rules, resource.rules),
-        name=display_name(resource.name_fr, resource.name_ar, language),
     )
 
 

@@ -11,6 +11,7 @@ from datetime import time, timedelta
 from typing import Any
 
 from hub_booking.domain.errors import N_, Violation
+from hub_booking.domain.model import Resource, ResourceInfo, display_name
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_OPENING_HOURS: dict[str, list[list[str]]] = {day: [["08:00", "22:00"]] for day in WEEKDAYS}
@@ -116,6 +117,22 @@ def rules_violations(raw: Any, field: str = "rules") -> list[Violation]:
 def effective_rules(hub_rules: dict[str, Any], resource_rules: dict[str, Any]) -> dict[str, Any]:
     """Contract defaults, overridden by the hub's rules, overridden by the resource's."""
     return {**DEFAULT_RULES, **hub_rules, **resource_rules}
+
+
+def resource_info(resource: Resource, hub_rules: dict[str, Any], language: str) -> ResourceInfo:
+    """A resource as the booking rules see it: its own rules over its hub's (``hub_rules``,
+    stored or about to be), its name in ``language``."""
+    return ResourceInfo(
+        id=resource.id,
+        hub_id=resource.hub_id,
+        kind=resource.kind,
+        quantity=resource.quantity,
+        capacity=resource.capacity,
+        requires_approval=resource.requires_approval,
+        active=resource.active,
+        rules=effective_rules(hub_rules, resource.rules),
+        name=display_name(resource.name_fr, resource.name_ar, language),
+    )
 
 
 def _parse_hhmm(text: str) -> time:

@@ -25,9 +25,9 @@ from hub_booking.domain.checks import Context
 from hub_booking.domain.errors import N_, Invalid, NotFound, Violation
 from hub_booking.domain.holidays import Holiday, whole_days
 from hub_booking.domain.impact import Held
-from hub_booking.domain.model import BookingStatus, Hub, Principal, Resource, ResourceInfo
+from hub_booking.domain.model import BookingStatus, Hub, Principal, Resource
 from hub_booking.domain.model import display_name as shown_name
-from hub_booking.domain.rules import DEFAULT_RULES, effective_rules
+from hub_booking.domain.rules import DEFAULT_RULES, resource_info
 from hub_booking.domain.wallclock import Slot, WallClockError, to_utc
 from hub_booking.services import closures as closures_service
 from hub_booking.services import manage, resources
@@ -155,7 +155,7 @@ async def _broken(
     stored = await _resources(hub.id)
     if changed is not None:
         stored[changed.id] = changed
-    infos = {rid: _info(r, hub, language) for rid, r in stored.items()}
+    infos = {rid: resource_info(r, hub.rules, language) for rid, r in stored.items()}
     ctx = Context(
         now=now,
         hub_rules={**DEFAULT_RULES, **hub.rules},
@@ -183,21 +183,6 @@ async def _names(hub_id: int, language: str) -> dict[int, str]:
         rid: shown_name(r.name_fr, r.name_ar, language)
         for rid, r in (await _resources(hub_id)).items()
     }
-
-
-def _info(resource: Resource, hub: Hub, language: str) -> ResourceInfo:
-    """A resource as the rules see it, with its hub's (new) rules under its own."""
-    return ResourceInfo(
-        id=resource.id,
-        hub_id=resource.hub_id,
-        kind=resource.kind,
-        quantity=resource.quantity,
-        capacity=resource.capacity,
-        requires_approval=resource.requires_approval,
-        active=resource.active,
-        rules=effective_rules(hub.rules, resource.rules),
-        name=shown_name(resource.name_fr, resource.name_ar, language),
-    )
 
 
 def _held(booking: BookingView) -> Held:
