@@ -184,31 +184,10 @@ async def bulk_approvals(url: str, token: str, hub_id: int) -> dict[str, Any]:
 
 async def query_count(env: dict[str, str], token: str) -> int:
     """(c) Statements Piccolo sends for the queue page, the app in-process."""
-    from hub_booking.app import create_app
-    from hub_booking.settings import Settings
-
-    engine = db.current()
-    settings = Settings(
-        database_url=env["HUB_BOOKING_DATABASE_URL"],
-        secret_key=env["HUB_BOOKING_SECRET_KEY"],  # the one the token's hash was keyed with
-        var_dir=Path(env["HUB_BOOKING_VAR_DIR"]),
-    )
-    app = create_app(settings, engine=engine)
-    transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {token}", "Accept": "text/html"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+    async with base.in_process(env) as client:
         await client.get(QUEUE, headers=headers)  # the token's use is recorded once
-        seen: list[str] = []
-        printer = type(engine).print_query  # PostgresEngine's instances have slots
-        type(engine).print_query = lambda _, query_id, query: seen.append(query)  # type: ignore[method-assign]
-        engine.log_queries = True
-        try:
-            response = await client.get(QUEUE, headers=headers)
-        finally:
-            engine.log_queries = False
-            type(engine).print_query = printer  # type: ignore[method-assign]
-        assert response.status_code == 200, response.text[-600:]
-    return len(seen)
+        return await base.statements(client, QUEUE, headers)
 
 
 async def bench_engine(engine_name: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@
 For each engine: a fresh database (a temporary SQLite file, or a new PostgreSQL database
 ``hub_booking_bench_<random>`` created and dropped on the ``postgres`` database), migrated and
 seeded with ``hub-booking seed-demo``; then a bench hub of 50 resources and 20,000 approved
-bookings spread over a year (written directly with ``hub_booking.db.booking_writes.insert_bookings``:
+bookings spread over a year (written directly with ``db.booking_writes.insert_bookings``:
 real rows, holds with buffers, ``exclusive`` for spaces). One ``hub-booking serve`` process
 (1 worker) then answers:
 
@@ -97,6 +97,40 @@ TARGETS = {"median_ms": 10.0, "bookings_per_s": 170.0, "availability_median_ms":
 
 
 # --- the machine --------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def in_process(env: dict[str, str]) -> Any:
+    """An HTTP client of the app run in-process on the current database, with the server's
+    settings (its secret key: the one the bench's tokens were keyed with)."""
+    import httpx
+
+    from hub_booking.app import create_app
+    from hub_booking.settings import Settings
+
+    settings = Settings(
+        database_url=env["HUB_BOOKING_DATABASE_URL"],
+        secret_key=env["HUB_BOOKING_SECRET_KEY"],
+        var_dir=Path(env["HUB_BOOKING_VAR_DIR"]),
+    )
+    transport = httpx.ASGITransport(app=create_app(settings, engine=db.current()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+        yield client
+
+
+async def statements(client: Any, path: str, headers: dict[str, str]) -> int:
+    """How many statements Piccolo sends while ``client`` GETs ``path`` (asserted 200)."""
+    engine, seen = db.current(), []
+    printer = type(engine).print_query  # PostgresEngine's instances have slots
+    type(engine).print_query = lambda _, query_id, query: seen.append(query)
+    engine.log_queries = True
+    try:
+        response = await client.get(path, headers=headers)
+    finally:
+        engine.log_queries = False
+        type(engine).print_query = printer
+    assert response.status_code == 200, (response.status_code, response.text[-600:])
+    return len(seen)
 
 
 def machine() -> dict[str, Any]:

@@ -182,37 +182,14 @@ async def query_counts(
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Statements Piccolo sends for each page, the app run in-process on the same database:
     on a first visit (the section built) and on the next (the section kept)."""
-    import httpx
-
-    from hub_booking.app import create_app
-    from hub_booking.settings import Settings
-
-    engine = db.current()
-    settings = Settings(
-        database_url=env["HUB_BOOKING_DATABASE_URL"],
-        secret_key=env["HUB_BOOKING_SECRET_KEY"],  # the one the token's hash was keyed with
-        var_dir=Path(env["HUB_BOOKING_VAR_DIR"]),
-    )
-    app = create_app(settings, engine=engine)
     built: dict[str, int] = {}
     kept: dict[str, int] = {}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
-        auth = {"Authorization": f"Bearer {token}", "Accept": "text/html"}
+    auth = {"Authorization": f"Bearer {token}", "Accept": "text/html"}
+    async with base.in_process(env) as client:
         await client.get("/hubs", headers=auth)  # the token's first use is recorded once
         for name, (path, headers) in pages.items():
             for counts in (built, kept):
-                seen: list[str] = []
-                printer = type(engine).print_query  # PostgresEngine's instances have slots
-                type(engine).print_query = lambda _, query_id, query, seen=seen: seen.append(query)  # type: ignore[method-assign]
-                engine.log_queries = True
-                try:
-                    response = await client.get(path, headers={**auth, **headers})
-                finally:
-                    engine.log_queries = False
-                    type(engine).print_query = printer  # type: ignore[method-assign]
-                assert response.status_code == 200, (response.status_code, response.text[-600:])
-                counts[name] = len(seen)
+                counts[name] = await base.statements(client, path, {**auth, **headers})
     return built, kept
 
 
